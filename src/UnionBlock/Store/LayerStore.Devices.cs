@@ -1,0 +1,85 @@
+using UnionBlock.Leaf;
+using UnionBlock.Union;
+
+namespace UnionBlock.Store;
+
+public sealed partial class LayerStore
+{
+    private readonly Dictionary<Guid, SharedDevice> _devices = [];
+
+    private sealed class SharedDevice(UnionDevice device)
+    {
+        public UnionDevice Device { get; } = device;
+
+        public int Leases { get; set; }
+    }
+
+    /// <summary>
+    /// Opens the device of a layer: a leaf gives a writable union device, a frozen layer a read-only
+    /// view. Leases of the same layer share one device.
+    /// </summary>
+    public DeviceLease OpenDevice(string name)
+    {
+        LayerRecord layer = Get(name);
+        lock (_devices)
+        {
+            if (!_devices.TryGetValue(layer.Id, out SharedDevice? shared))
+            {
+                shared = new SharedDevice(CreateDevice(layer));
+                _devices[layer.Id] = shared;
+            }
+            shared.Leases++;
+            return new DeviceLease(layer, shared.Device, Release);
+        }
+    }
+
+    /// <summary>True while some lease holds the device of <paramref name="layer"/>.</summary>
+    public bool IsOpen(LayerRecord layer)
+    {
+        lock (_devices)
+        {
+            return _devices.ContainsKey(layer.Id);
+        }
+    }
+
+    private UnionDevice CreateDevice(LayerRecord layer)
+    {
+        if (layer.IsFrozen)
+        {
+            return new UnionDevice(null, Chain(layer.Id));
+        }
+        string directory = LayerDirectory(layer.Id);
+        // A leaf's log is created on first open: registering a leaf is one catalog commit.
+        LeafLayer leaf = layer.Generation == 1 && !File.Exists(LeafLayer.LogFilePath(directory, 1))
+            ? LeafLayer.Create(directory, layer.Id, 1, layer.Size)
+            : LeafLayer.Open(directory, layer.Id, layer.Generation, layer.Size);
+        try
+        {
+            return new UnionDevice(leaf, Chain(layer.ParentId!.Value));
+        }
+        catch
+        {
+            leaf.Dispose();
+            throw;
+        }
+    }
+
+    private void Release(DeviceLease lease)
+    {
+        lock (_devices)
+        {
+            if (_devices.TryGetValue(lease.Layer.Id, out SharedDevice? shared) && --shared.Leases == 0)
+            {
+                _devices.Remove(lease.Layer.Id);
+                shared.Device.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the layer's device, opening it only for the call when no lease holds it.</summary>
+    private T WithDevice<T>(LayerRecord layer, Func<UnionDevice, T> action)
+    {
+        using DeviceLease lease = OpenDevice(layer.Name);
+        return action(lease.Device);
+    }
+}

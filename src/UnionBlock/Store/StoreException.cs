@@ -1,0 +1,17 @@
+namespace UnionBlock.Store;
+
+/// <summary>What kind of mistake a store operation refused.</summary>
+public enum StoreErrorKind
+{
+    NotFound,
+    AlreadyExists,
+    InvalidArgument,
+    WrongKind,
+    InUse,
+}
+
+/// <summary>A store operation was refused; the message says what to do instead. Nothing was changed.</summary>
+public sealed class StoreException(StoreErrorKind kind, string message) : Exception(message)
+{
+    public StoreErrorKind Kind { get; } = kind;
+}
