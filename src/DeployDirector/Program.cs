@@ -1,0 +1,3 @@
+using DeployDirector.Cli;
+
+return await UbdCommandLine.RunAsync(args).ConfigureAwait(false);
