@@ -172,6 +172,22 @@ public sealed partial class LayerStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the store the way kill -9 would: no commit, no checkpoint, files simply left as they
+    /// are. Crash tests use it to reach recovery without a second process.
+    /// </summary>
+    internal void CrashForTesting()
+    {
+        lock (_devices)
+        {
+            foreach (SharedDevice shared in _devices.Values)
+            {
+                shared.Device.Leaf?.Abandon();
+            }
+        }
+        Dispose();
+    }
+
     public void Dispose()
     {
         lock (_devices)

@@ -155,14 +155,21 @@ public sealed partial class UnionDevice
         }
     }
 
+    /// <summary>Zeroes a range with no whole block inside, one block piece at a time.</summary>
     private void ZeroPartial(long offset, long length)
     {
-        long block = offset >> Blocks.Shift;
-        if (Resolve(block).Kind is SourceKind.Hole or SourceKind.Zero)
+        long end = offset + length;
+        while (offset < end)
         {
-            return; // already reads as zeros
+            long block = offset >> Blocks.Shift;
+            long pieceEnd = Math.Min(end, (block + 1) << Blocks.Shift);
+            // A block that already reads as zeros needs no copy-up.
+            if (Resolve(block).Kind is not (SourceKind.Hole or SourceKind.Zero))
+            {
+                MergeIntoBlock(block, (int)(offset & Blocks.Mask), new ReadOnlySequence<byte>(s_zeroBlocks, 0, (int)(pieceEnd - offset)));
+            }
+            offset = pieceEnd;
         }
-        MergeIntoBlock(block, (int)(offset & Blocks.Mask), new ReadOnlySequence<byte>(s_zeroBlocks, 0, (int)length));
     }
 
     private void WriteZeroData(long firstBlock, long count)
