@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace Interop.Tests;
+
+/// <summary>A `ubd serve` process on a loopback port of its own.</summary>
+public sealed class UbdServer : IAsyncDisposable
+{
+    private Process? _process;
+
+    public UbdServer(string dataDirectory, string? autoLeaf = "base")
+    {
+        DataDirectory = dataDirectory;
+        AutoLeaf = autoLeaf;
+        Port = Tools.FreePort();
+    }
+
+    public string DataDirectory { get; }
+
+    public string? AutoLeaf { get; }
+
+    public int Port { get; }
+
+    public string Uri(string export) => $"nbd://127.0.0.1:{Port}/{export}";
+
+    public async Task StartAsync()
+    {
+        var arguments = new List<string> { "serve", "--data", DataDirectory, "--nbd-listen", $"127.0.0.1:{Port}", "--log-level", "Warning" };
+        if (AutoLeaf is not null)
+        {
+            arguments.AddRange(["--auto-leaf", AutoLeaf]);
+        }
+        _process = Process.Start(Tools.StartInfo(Tools.Ubd, arguments))!;
+        _ = _process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            string? line = await _process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException($"ubd serve exited with code {(_process.HasExited ? _process.ExitCode : -1)} before it was ready");
+            }
+            if (line.StartsWith("ubd: serving NBD on", StringComparison.Ordinal))
+            {
+                _ = _process.StandardOutput.ReadToEndAsync();
+                return;
+            }
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or a power cut of the process.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>SIGTERM: the server finishes in-flight requests and closes its leaves cleanly.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            using Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await _process.WaitForExitAsync(timeout.Token);
+            Assert.Equal(0, _process.ExitCode);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+    }
+}
