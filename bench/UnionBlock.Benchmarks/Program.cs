@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+using UnionBlock.Benchmarks;
+
+// `ladder` measures the in-process rungs of the ceiling ladder for bench/compare.sh;
+// anything else goes to BenchmarkDotNet (e.g. --filter '*' --job short).
+if (args.Length > 0 && args[0] == "ladder")
+{
+    return Ladder.Run(args[1..]);
+}
+BenchmarkSwitcher.FromAssembly(typeof(Ladder).Assembly).Run(args);
+return 0;
