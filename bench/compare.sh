@@ -16,7 +16,11 @@ raw="$work/raw"
 mkdir -p "$results" "$raw"
 ubd="$repo/ubd"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nbd-server.pid" ] && kill "$(cat "$work/nbd-server.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
 trap cleanup EXIT
 log() { echo "[$(date +%T)] $*" >&2; }
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
@@ -71,7 +75,8 @@ cat > "$work/nbd-server.conf" <<CONF
     exportname = $work/root.img
     copyonwrite = true
 CONF
-run nbd-server -C "$work/nbd-server.conf" -d > "$work/nbd-server.log" 2>&1 & pids+=($!); wait_port $NBDS_PORT
+# Not -d: in debug mode nbd-server serves a single client and exits. It daemonizes; cleanup kills it by pid file.
+run nbd-server -C "$work/nbd-server.conf" -p "$work/nbd-server.pid" > "$work/nbd-server.log" 2>&1; wait_port $NBDS_PORT
 
 # --- ceiling ladder peers -------------------------------------------------------------------------
 MEM_PORT=10905; NULL_PORT=10906

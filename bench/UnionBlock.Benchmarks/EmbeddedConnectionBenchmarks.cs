@@ -30,8 +30,11 @@ public class EmbeddedConnectionBenchmarks
         public PipeWriter Output { get; } = output;
     }
 
+    // Synchronous on purpose: the harness must not start iterating while setup still reads the pipe.
     [GlobalSetup]
-    public async Task Setup()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _device = new MemoryBlockDevice(64L << 20);
         _toServer = new Pipe();
@@ -80,10 +83,10 @@ public class EmbeddedConnectionBenchmarks
     }
 
     [GlobalCleanup]
-    public async Task Cleanup()
+    public void Cleanup()
     {
-        await _toServer.Writer.CompleteAsync();
-        await _server;
+        _toServer.Writer.Complete();
+        _server.GetAwaiter().GetResult();
         _device.Dispose();
     }
 }

@@ -11,6 +11,10 @@ public sealed partial class NbdConnection
     private bool _noZeroes;
     private bool _structuredReplies;
     private MetaContextSelection _contexts = MetaContextSelection.None;
+    private volatile bool _negotiated;
+
+    /// <summary>True once the client chose an export (or left): the handshake timeout no longer applies.</summary>
+    public bool Negotiated => _negotiated;
 
     /// <summary>Fixed newstyle negotiation. Returns the export to serve, or null when the client left.</summary>
     private async Task<NbdExport?> HandshakeAsync()

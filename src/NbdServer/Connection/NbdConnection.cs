@@ -38,6 +38,7 @@ public sealed partial class NbdConnection
         try
         {
             export = await HandshakeAsync().ConfigureAwait(false);
+            _negotiated = true;
             if (export is not null)
             {
                 _logger.LogDebug("{Peer}: serving export '{Export}'", _peer, export.Name);

@@ -10,12 +10,14 @@ namespace NbdServer.Hosting;
 /// <summary>Accepts NBD clients on a TCP endpoint and runs one <see cref="NbdConnection"/> each.</summary>
 public sealed class NbdListener : IAsyncDisposable
 {
+    // Connection code keeps little on the stack; hundreds of connections should not reserve 8 MiB each.
+    private const int ConnectionStackBytes = 512 * 1024;
     private readonly INbdExportProvider _exports;
     private readonly NbdServerOptions _options;
     private readonly ILogger _logger;
     private readonly Socket _socket;
     private readonly CancellationTokenSource _shutdown = new();
-    private readonly ConcurrentDictionary<int, Task> _connections = new();
+    private readonly ConcurrentDictionary<int, (Task Done, SocketTransport Transport)> _connections = new();
     private Task? _acceptLoop;
     private int _nextId;
 
@@ -58,18 +60,26 @@ public sealed class NbdListener : IAsyncDisposable
                 continue;
             }
             int id = Interlocked.Increment(ref _nextId);
-            _connections[id] = Task.Run(() => ServeAsync(id, client));
+            var transport = new SocketTransport(client);
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connections[id] = (done.Task, transport);
+            // A thread per connection, as nbdkit does: its blocking socket calls wake it directly.
+            var thread = new Thread(() => Serve(id, client, transport, done), ConnectionStackBytes) { IsBackground = true, Name = $"nbd-{id}" };
+            thread.Start();
         }
     }
 
-    private async Task ServeAsync(int id, Socket client)
+    private void Serve(int id, Socket client, SocketTransport transport, TaskCompletionSource done)
     {
         string peer = client.RemoteEndPoint?.ToString() ?? $"connection {id}";
         try
         {
-            await using var transport = new SocketTransport(client);
             var connection = new NbdConnection(transport, _exports, _options, _logger, peer, _shutdown.Token);
-            await connection.RunAsync().ConfigureAwait(false);
+            // Blocking reads do not see a cancellation token: a handshake that takes too long, or a
+            // server shutdown, ends the connection by shutting its socket down.
+            using CancellationTokenRegistration onShutdown = _shutdown.Token.Register(transport.Abort);
+            using var handshakeTimer = new Timer(_ => { if (!connection.Negotiated) { transport.Abort(); } }, null, _options.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+            connection.RunAsync().GetAwaiter().GetResult();
         }
         catch (Exception exception)
         {
@@ -77,7 +87,9 @@ public sealed class NbdListener : IAsyncDisposable
         }
         finally
         {
+            transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _connections.TryRemove(id, out _);
+            done.SetResult();
         }
     }
 
@@ -90,7 +102,7 @@ public sealed class NbdListener : IAsyncDisposable
         {
             await _acceptLoop.ConfigureAwait(false);
         }
-        await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+        await Task.WhenAll(_connections.Values.Select(c => c.Done)).ConfigureAwait(false);
         _shutdown.Dispose();
     }
 }

@@ -7,12 +7,14 @@ namespace NbdServer.Hosting;
 internal sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
 {
     private const int BufferSize = 256 * 1024;
-    private readonly NetworkStream _stream;
+    private readonly Socket _socket;
+    private readonly BlockingSocketStream _stream;
 
     public SocketTransport(Socket socket)
     {
+        _socket = socket;
         socket.NoDelay = true; // proto.md / libnbd: Nagle is the largest single performance trap
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = new BlockingSocketStream(socket);
         Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: BufferSize, minimumReadSize: 16 * 1024, leaveOpen: true));
         Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: BufferSize, leaveOpen: true));
     }
@@ -21,5 +23,21 @@ internal sealed class SocketTransport : IDuplexPipe, IAsyncDisposable
 
     public PipeWriter Output { get; }
 
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+    /// <summary>Ends the connection from outside: blocked reads return, as if the client had left.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

@@ -8,7 +8,7 @@ public sealed record ImportResult(LayerRecord Layer, long ImageBytes, long Store
 
 public sealed partial class LayerStore
 {
-    private static ReadOnlySpan<byte> Qcow2Magic => "QFI\xfb"u8;
+    private static ReadOnlySpan<byte> Qcow2Magic => [(byte)'Q', (byte)'F', (byte)'I', 0xFB];
 
     /// <summary>
     /// Imports an image file as a new root. Raw images are copied sparsely (holes stay holes); qcow2

@@ -45,7 +45,7 @@ public sealed partial class LayerStore : IDisposable
         }
         try
         {
-            var store = new LayerStore(directory, lockFile, new JsonLayerCatalog(directory));
+            var store = new LayerStore(directory, lockFile, new JournaledLayerCatalog(directory));
             store.CollectGarbage();
             return store;
         }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# CI keeps the benchmarks compiling and running: a dry run of the fast ones, in process.
+# Timings are not checked here; bench/compare.sh and a full BenchmarkDotNet run produce the numbers.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="$(mktemp -d)"
+dotnet run -c Release --project "$here/UnionBlock.Benchmarks" -- \
+  --filter '*ParserBenchmarks*' '*EmbeddedConnectionBenchmarks*' --job Dry --inProcess --artifacts "$out" > "$out/log.txt" 2>&1 \
+  || { tail -40 "$out/log.txt"; exit 1; }
+grep -E '^\| (SingleSegment|SplitAcrossSegments|PipelinedReads4K) ' "$out"/results/*-report-github.md
+# A benchmark that threw shows NA as its mean: that is a failure.
+if grep -Eq '^\| (SingleSegment|SplitAcrossSegments|PipelinedReads4K) +\| +NA ' "$out"/results/*-report-github.md; then
+  echo "a benchmark failed to run (NA in the report)" >&2
+  exit 1
+fi
+# The protocol path must stay allocation-free per request (a few bytes per batch at most).
+if grep -E '^\| PipelinedReads4K ' "$out"/results/*-report-github.md | grep -Eq '\| +[0-9]+(\.[0-9]+)? KB +\|'; then
+  echo "PipelinedReads4K allocates kilobytes per request" >&2
+  exit 1
+fi
