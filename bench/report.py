@@ -32,10 +32,11 @@ def fmt(value, index):
 peers = ["ubd", "nbdkit-cow", "qemu-nbd", "nbd-server"]
 rows = [("randread-4k-qd32-1job", 0, "IOPS"), ("randread-4k-qd32-4jobs", 0, "IOPS"), ("seqread-1m-qd8", 1, "MB/s"),
         ("nbdcopy", 1, "MB/s"), ("randwrite-4k-qd32-flush32", 0, "IOPS")]
+cpu = sh("lscpu | grep 'Model name' | sed 's/.*: *//'")
+memory_gib = sh("free -g | awk '/Mem:/{print $2}'")
 lines = [
     f"# UnionBlock side by side ({datetime.date.today()})", "",
-    f"Machine: {sh(\"lscpu | grep 'Model name' | sed 's/.*: *//'\")}, {sh('nproc')} cores, "
-    f"{sh(\"free -g | awk '/Mem:/{print $2}'\")} GiB, {platform.system()} {platform.release()}. "
+    f"Machine: {cpu}, {sh('nproc')} cores, {memory_gib} GiB, {platform.system()} {platform.release()}. "
     "fio (or nbdcopy) and the server share the two cores.", "",
     f"Image: {size_mb} MiB of random data. UnionBlock serves root + branch (15% of blocks) + leaf (another 15%); "
     "nbdkit (cow filter) and qemu-nbd (qcow2 overlay) got the same two 15% write sets through NBD first; "
