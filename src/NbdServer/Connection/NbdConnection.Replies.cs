@@ -70,8 +70,9 @@ public sealed partial class NbdConnection
         int length = (int)request.Length;
         if (!_structuredReplies)
         {
-            Span<byte> span = _output.GetSpan(NbdWire.SimpleReplySize + length);
-            BlockError error = ReadDevice(offset, _output.GetMemory(NbdWire.SimpleReplySize + length).Slice(NbdWire.SimpleReplySize, length));
+            Memory<byte> reply = _output.GetMemory(NbdWire.SimpleReplySize + length);
+            BlockError error = ReadDevice(offset, reply.Slice(NbdWire.SimpleReplySize, length));
+            Span<byte> span = reply.Span;
             if (error != BlockError.None)
             {
                 WriteSimpleReply(request.Cookie, ErrorCodes.ToNbd(error)); // proto.md: no payload after an error
@@ -85,10 +86,7 @@ public sealed partial class NbdConnection
         }
         if (request.Has(NbdWire.CmdFlagDf) || length <= 4096 || (_device.Capabilities & DeviceCapabilities.Extents) == 0)
         {
-            if (!TryWriteDataChunk(request, offset, length, done: true))
-            {
-                return;
-            }
+            TryWriteDataChunk(request, offset, length, done: true);
             return;
         }
         WriteSparseRead(request, offset, length);
@@ -169,8 +167,9 @@ public sealed partial class NbdConnection
     private bool TryWriteDataChunk(in NbdRequest request, long offset, int length, bool done)
     {
         int total = NbdWire.StructuredReplyHeaderSize + 8 + length;
-        Span<byte> span = _output.GetSpan(total);
-        BlockError error = ReadDevice(offset, _output.GetMemory(total).Slice(NbdWire.StructuredReplyHeaderSize + 8, length));
+        Memory<byte> chunk = _output.GetMemory(total);
+        BlockError error = ReadDevice(offset, chunk.Slice(NbdWire.StructuredReplyHeaderSize + 8, length));
+        Span<byte> span = chunk.Span;
         if (error != BlockError.None)
         {
             WriteError(request, ErrorCodes.ToNbd(error), error.ToString());
