@@ -56,13 +56,36 @@ public sealed class Peer : IAsyncDisposable
         }
         else
         {
-            peer.Port = Tools.FreePort();
-            peer._nbdkit = Process.Start(Tools.StartInfo("nbdkit",
-                ["-f", "--exit-with-parent", "-i", "127.0.0.1", "-p", peer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                 "--filter=cow", "file", peer.RootImage]))!;
-            await WaitForPortAsync(peer.Port);
+            await peer.StartNbdkitAsync();
         }
         return peer;
+    }
+
+    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few.</summary>
+    private async Task StartNbdkitAsync()
+    {
+        string errors = "";
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            Port = Tools.FreePort();
+            _nbdkit = Process.Start(Tools.StartInfo("nbdkit",
+                ["-f", "--exit-with-parent", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 "--filter=cow", "file", RootImage]))!;
+            Task<string> stderr = _nbdkit.StandardError.ReadToEndAsync();
+            if (await WaitForPortAsync(Port, _nbdkit))
+            {
+                return;
+            }
+            if (!_nbdkit.HasExited)
+            {
+                _nbdkit.Kill();
+            }
+            await _nbdkit.WaitForExitAsync();
+            errors += await stderr;
+            _nbdkit.Dispose();
+            _nbdkit = null;
+        }
+        throw new TimeoutException($"nbdkit did not start: {errors}");
     }
 
     /// <summary>Reads what the root holds at a range: the content every fresh disk starts with.</summary>
@@ -91,22 +114,22 @@ public sealed class Peer : IAsyncDisposable
         }
     }
 
-    private static async Task WaitForPortAsync(int port)
+    private static async Task<bool> WaitForPortAsync(int port, Process server)
     {
-        for (int attempt = 0; attempt < 200; attempt++)
+        for (int attempt = 0; attempt < 400 && !server.HasExited; attempt++)
         {
             try
             {
                 using var client = new System.Net.Sockets.TcpClient();
                 await client.ConnectAsync("127.0.0.1", port);
-                return;
+                return true;
             }
             catch (System.Net.Sockets.SocketException)
             {
                 await Task.Delay(50);
             }
         }
-        throw new TimeoutException($"nothing listens on port {port}");
+        return false;
     }
 
     public async ValueTask DisposeAsync()

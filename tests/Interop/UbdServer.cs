@@ -11,18 +11,42 @@ public sealed class UbdServer : IAsyncDisposable
     {
         DataDirectory = dataDirectory;
         AutoLeaf = autoLeaf;
-        Port = Tools.FreePort();
     }
 
     public string DataDirectory { get; }
 
     public string? AutoLeaf { get; }
 
-    public int Port { get; }
+    /// <summary>Chosen on first start and kept across restarts, as a node would expect.</summary>
+    public int Port { get; private set; }
 
     public string Uri(string export) => $"nbd://127.0.0.1:{Port}/{export}";
 
     public async Task StartAsync()
+    {
+        bool firstStart = Port == 0;
+        for (int attempt = 0; ; attempt++)
+        {
+            if (firstStart)
+            {
+                Port = Tools.FreePort();
+            }
+            try
+            {
+                await StartOnceAsync();
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 4)
+            {
+                _process?.Dispose();
+                // The port was taken between choosing and binding it, or (after a restart) is
+                // still being released: try again.
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private async Task StartOnceAsync()
     {
         var arguments = new List<string> { "serve", "--data", DataDirectory, "--nbd-listen", $"127.0.0.1:{Port}", "--log-level", "Warning" };
         if (AutoLeaf is not null)
