@@ -30,6 +30,11 @@ public sealed partial class UnionDevice
     /// <summary>Reads by runs: consecutive blocks that come from the same place are read with one call.</summary>
     private void ReadCore(long offset, Span<byte> destination)
     {
+        if (destination.Length >= ScatterReadMinimumBlocks * Blocks.Size)
+        {
+            ReadScattered(offset, destination);
+            return;
+        }
         while (!destination.IsEmpty)
         {
             long block = offset >> Blocks.Shift;
