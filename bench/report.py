@@ -67,6 +67,11 @@ lines += ["", "Ceiling ladder, 4 KiB random reads, 4 threads or jobs (each rung 
           f"| raw file in process (pread) | {fmt(get('ladder', 'rawfile'), 0)} |",
           f"| fio on the raw file (psync) | {fmt(get('ladder', 'raw-fio'), 0)} |",
           "",
+          "The two in-process rungs measure the same positional reads and differ by run-to-run noise. "
+          "fio's own per-I/O cost caps its raw-file rung near what it reaches over NBD, so on this "
+          "machine the last rung does not stack: the gap that matters is NBD (client, loopback, "
+          "server) against the device in process.",
+          "",
           "Durability behind each server's flush: UnionBlock fdatasyncs the leaf log (group commit), and leaves "
           "persist across restarts; qemu-nbd fsyncs the qcow2 overlay (persistent); nbdkit's cow overlay is a "
           "temporary file discarded at exit, and nbd-server's copyonwrite diff is discarded at disconnect, so "
