@@ -33,8 +33,6 @@ public sealed class NbdListener : IAsyncDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
-    public int ActiveConnections => _connections.Count;
-
     public void Start()
     {
         _socket.Listen(1024);

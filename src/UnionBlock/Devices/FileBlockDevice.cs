@@ -28,12 +28,6 @@ public sealed class FileBlockDevice : IBlockDevice
         return new FileBlockDevice(file, size);
     }
 
-    public static FileBlockDevice Open(string path)
-    {
-        SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-        return new FileBlockDevice(file, RandomAccess.GetLength(file));
-    }
-
     public long Size { get; }
 
     public DeviceCapabilities Capabilities =>

@@ -77,19 +77,6 @@ internal sealed class BlockMap
         }
     }
 
-    /// <summary>The first block at or after <paramref name="block"/> whose page exists, to skip empty regions quickly.</summary>
-    public long NextPossiblyMapped(long block)
-    {
-        for (long p = block >> PageShift; p < _pages.Length; p++)
-        {
-            if (Volatile.Read(ref _pages[p]) is not null)
-            {
-                return Math.Max(block, p << PageShift);
-            }
-        }
-        return BlockCount;
-    }
-
     public BlockMap Clone()
     {
         var copy = new BlockMap(BlockCount);

@@ -64,9 +64,6 @@ internal sealed partial class LeafLayer : IDisposable
         }
     }
 
-    /// <summary>First block at or after <paramref name="block"/> that may be mapped (skips unmapped index pages).</summary>
-    public long NextPossiblyMapped(long block) => _map.NextPossiblyMapped(block);
-
     public void Dispose()
     {
         lock (_checkpointLock)

@@ -33,15 +33,6 @@ public sealed partial class LayerStore
         }
     }
 
-    /// <summary>True while some lease holds the device of <paramref name="layer"/>.</summary>
-    public bool IsOpen(LayerRecord layer)
-    {
-        lock (_devices)
-        {
-            return _devices.ContainsKey(layer.Id);
-        }
-    }
-
     private UnionDevice CreateDevice(LayerRecord layer)
     {
         if (layer.IsFrozen)

@@ -75,8 +75,6 @@ public sealed partial class LayerStore : IDisposable
         return chain;
     }
 
-    public IEnumerable<LayerRecord> Children(LayerRecord layer) => _catalog.All.Where(l => l.ParentId == layer.Id);
-
     internal string LayerDirectory(Guid id) => Path.Combine(Directory, "layers", id.ToString("N"));
 
     public LayerUsage Usage(LayerRecord layer)
