@@ -19,6 +19,11 @@ public static class Crc32C
         return Finish(crc);
     }
 
+    /// <summary>CRC of a file whose header holds its own checksum: the header up to the checksum field,
+    /// then the body after the header (the field itself and any padding are left out).</summary>
+    public static uint ComputeAround(ReadOnlySpan<byte> file, int checksumOffset, int headerSize) =>
+        Finish(Append(Append(Start, file[..checksumOffset]), file[headerSize..]));
+
     public const uint Start = 0xFFFFFFFFu;
 
     public static uint Finish(uint crc) => ~crc;

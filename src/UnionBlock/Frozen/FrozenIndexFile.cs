@@ -72,7 +72,7 @@ internal static class FrozenIndexFile
     }
 
     private static uint Checksum(ReadOnlySpan<byte> buffer) =>
-        Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Start, buffer[..60]), buffer[HeaderSize..]));
+        Crc32C.ComputeAround(buffer, 60, HeaderSize);
 }
 
 /// <summary>One block of a frozen layer: where its data is (or that it is zero) and its checksum.</summary>

@@ -75,5 +75,5 @@ internal sealed record LeafCheckpoint(long Generation, long ReplayFrom, ulong Ne
     }
 
     private static uint Checksum(ReadOnlySpan<byte> buffer) =>
-        Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Start, buffer[..60]), buffer[HeaderSize..]));
+        Crc32C.ComputeAround(buffer, 60, HeaderSize);
 }

@@ -75,5 +75,5 @@ internal sealed class AllocationBitmap
     }
 
     private static uint Checksum(ReadOnlySpan<byte> buffer) =>
-        Crc32C.Finish(Crc32C.Append(Crc32C.Append(Crc32C.Start, buffer[..24]), buffer[HeaderSize..]));
+        Crc32C.ComputeAround(buffer, 24, HeaderSize);
 }
