@@ -22,8 +22,8 @@ public static class Ladder
         string raw = Arg("--raw", "");
         var duration = TimeSpan.FromSeconds(double.Parse(Arg("--seconds", "5"), System.Globalization.CultureInfo.InvariantCulture));
         int threads = int.Parse(Arg("--threads", "4"), System.Globalization.CultureInfo.InvariantCulture);
-        using (LayerStore store = LayerStore.Open(data))
-        using (DeviceLease lease = store.OpenDevice(layer))
+        using (ImageTree.Tree.ImageTreeService tree = ImageTree.Tree.ImageTreeService.Open(data))
+        using (DeviceLease lease = tree.Layers.OpenDevice(layer))
         {
             IBlockDevice device = lease.Device;
             Console.WriteLine($"union {Measure(threads, duration, device.Size, (offset, buffer) => device.Read(offset, buffer)):0}");

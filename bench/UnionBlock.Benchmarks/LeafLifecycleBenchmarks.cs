@@ -14,6 +14,7 @@ public class LeafLifecycleBenchmarks
     private const int MappedBlocks = 2_000_000;
     private string _directory = "";
     private Guid _id;
+    private ImageTree.Tree.ImageTreeService _tree = null!;
     private LayerStore _store = null!;
     private int _leaves;
 
@@ -39,7 +40,8 @@ public class LeafLifecycleBenchmarks
         {
             RandomAccess.SetLength(file, 1L << 30);
         }
-        _store = LayerStore.Open(Path.Combine(_directory, "store"));
+        _tree = ImageTree.Tree.ImageTreeService.Open(Path.Combine(_directory, "store"));
+        _store = _tree.Layers;
         _store.ImportImage("root", image, ImageFormat.Raw);
     }
 
@@ -67,7 +69,7 @@ public class LeafLifecycleBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _store.Dispose();
+        _tree.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -10,6 +10,7 @@ public class ResolutionBenchmarks
 {
     private const long Size = 64L << 20;
     private string _directory = "";
+    private ImageTree.Tree.ImageTreeService _tree = null!;
     private LayerStore _store = null!;
     private DeviceLease _lease = null!;
     private readonly byte[] _buffer = new byte[4096];
@@ -34,7 +35,8 @@ public class ResolutionBenchmarks
                 RandomAccess.Write(file, chunk, offset);
             }
         }
-        _store = LayerStore.Open(Path.Combine(_directory, "data"));
+        _tree = ImageTree.Tree.ImageTreeService.Open(Path.Combine(_directory, "data"));
+        _store = _tree.Layers;
         _store.ImportImage("root", image, ImageFormat.Raw);
         string parent = "root";
         byte[] block = new byte[4096];
@@ -72,7 +74,7 @@ public class ResolutionBenchmarks
     public void Cleanup()
     {
         _lease.Dispose();
-        _store.Dispose();
+        _tree.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

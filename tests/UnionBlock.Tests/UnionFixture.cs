@@ -18,7 +18,7 @@ public sealed class UnionFixture : IDisposable
         var random = new Random(seed);
         string image = _directory.File("root.img");
         WriteRandomImage(image, size, random);
-        Store = LayerStore.Open(_directory.File("data"));
+        Store = TestStore.Open(_directory.File("data"));
         Store.ImportImage("root", image, ImageFormat.Raw);
         string parent = "root";
         for (int level = 1; level < frozenDepth; level++)
@@ -57,7 +57,7 @@ public sealed class UnionFixture : IDisposable
         _lease?.Dispose();
         _lease = null;
         Store.Dispose();
-        Store = LayerStore.Open(DataDirectory);
+        Store = TestStore.Open(DataDirectory);
         return Open();
     }
 

@@ -23,4 +23,11 @@ internal static class CommonOptions
         Required = true,
         HelpName = "NAME",
     };
+
+    public static Option<string> Parent(string description) => new("--parent")
+    {
+        Description = description,
+        Required = true,
+        HelpName = "LAYER",
+    };
 }

@@ -16,6 +16,24 @@ internal static class Output
 
     public static void Json<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, s_json));
 
+    /// <summary>Runs <paramref name="work"/> with a progress bar when a person is watching a terminal.</summary>
+    public static async Task<T> WithProgressAsync<T>(string label, long total, bool quiet, Func<IProgress<long>?, Task<T>> work)
+    {
+        if (quiet || Console.IsOutputRedirected)
+        {
+            return await work(null).ConfigureAwait(false);
+        }
+        return await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                ProgressTask task = context.AddTask(label, maxValue: Math.Max(1, total));
+                T result = await work(new Progress<long>(done => task.Value = done)).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+                return result;
+            }).ConfigureAwait(false);
+    }
+
     public static void Error(string message) => Console.Error.WriteLine($"ubd: error: {message}");
 
     public static string Bytes(long bytes) => bytes switch
@@ -26,19 +44,4 @@ internal static class Output
         _ => $"{bytes / (1024.0 * 1024 * 1024):0.##} GiB",
     };
 
-    /// <summary>Runs <paramref name="work"/> with a progress bar when a person is watching a terminal.</summary>
-    public static T WithProgress<T>(string label, long total, bool quiet, Func<IProgress<long>?, T> work)
-    {
-        if (quiet || Console.IsOutputRedirected)
-        {
-            return work(null);
-        }
-        return AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                ProgressTask task = context.AddTask(label, maxValue: Math.Max(1, total));
-                return work(new Progress<long>(done => task.Value = done));
-            });
-    }
 }

@@ -5,7 +5,8 @@ using DeployDirector.Serving;
 using Microsoft.Extensions.Logging;
 using NbdServer;
 using NbdServer.Hosting;
-using UnionBlock.Store;
+using DeployDirector.Api;
+using ImageTree.Tree;
 
 namespace DeployDirector.Cli;
 
@@ -13,6 +14,7 @@ namespace DeployDirector.Cli;
 internal static class ServeCommand
 {
     public const string DefaultNbdEndpoint = "127.0.0.1:10809";
+    public const int DefaultHttpPort = 8479;
 
     public static Command Build()
     {
@@ -28,25 +30,37 @@ internal static class ServeCommand
             Description = "Give an unknown export name a new leaf over LAYER on first connect (new nodes get disks instantly)",
             HelpName = "LAYER",
         };
+        Option<string> httpListen = new("--http-listen")
+        {
+            Description = "Address and port of the HTTP API ('none' turns it off; port 0 picks a free one)",
+            DefaultValueFactory = _ => $"127.0.0.1:{DefaultHttpPort}",
+            HelpName = "ADDR:PORT",
+        };
         Option<LogLevel> logLevel = new("--log-level")
         {
             Description = "Least severe log messages to print (Trace, Debug, Information, Warning, Error)",
             DefaultValueFactory = _ => LogLevel.Information,
         };
-        var command = new Command("serve", "Serve every layer over NBD: leaves writable by name, frozen layers read-only")
+        var command = new Command("serve", "Serve every layer over NBD (leaves writable by name, frozen layers read-only) and the image tree's HTTP API")
         {
-            data, nbdListen, autoLeaf, logLevel,
+            data, nbdListen, httpListen, autoLeaf, logLevel,
         };
         command.SetAction((result, cancellation) => RunAsync(
-            result.GetValue(data)!.FullName, result.GetValue(nbdListen)!, result.GetValue(autoLeaf), result.GetValue(logLevel), cancellation));
+            result.GetValue(data)!.FullName, result.GetValue(nbdListen)!, result.GetValue(httpListen)!, result.GetValue(autoLeaf), result.GetValue(logLevel), cancellation));
         return command;
     }
 
-    private static async Task<int> RunAsync(string dataDirectory, string endpointText, string? autoLeaf, LogLevel level, CancellationToken cancellation)
+    private static async Task<int> RunAsync(string dataDirectory, string endpointText, string httpText, string? autoLeaf, LogLevel level, CancellationToken cancellation)
     {
         if (!IPEndPoint.TryParse(endpointText, out IPEndPoint? endpoint))
         {
             Output.Error($"--nbd-listen '{endpointText}' is not ADDR:PORT (for example {DefaultNbdEndpoint})");
+            return ExitCodes.Usage;
+        }
+        IPEndPoint? httpEndpoint = null;
+        if (httpText != "none" && !IPEndPoint.TryParse(httpText, out httpEndpoint))
+        {
+            Output.Error($"--http-listen '{httpText}' is not ADDR:PORT or 'none' (for example 127.0.0.1:{DefaultHttpPort})");
             return ExitCodes.Usage;
         }
         using ILoggerFactory logging = LoggerFactory.Create(builder => builder
@@ -58,15 +72,11 @@ internal static class ServeCommand
             })
             .AddFilter((_, _) => true));
         ILogger logger = logging.CreateLogger("ubd");
-        using LayerStore store = LayerStore.Open(dataDirectory);
-        if (autoLeaf is not null && store.Find(autoLeaf) is { IsFrozen: false })
+        using ImageTreeService tree = ImageTreeService.Open(dataDirectory);
+        if (autoLeaf is not null && !tree.Resolve(autoLeaf).IsFrozen)
         {
             Output.Error($"--auto-leaf {autoLeaf} names a leaf; new leaves need a root or branch as parent");
             return ExitCodes.Usage;
-        }
-        if (autoLeaf is not null)
-        {
-            store.Get(autoLeaf);
         }
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -74,9 +84,19 @@ internal static class ServeCommand
             context.Cancel = true;
             stop.Cancel();
         });
-        await using (var listener = new NbdListener(endpoint, new StoreExportProvider(store, autoLeaf), new NbdServerOptions(), logger))
+        WebApplication? http = httpEndpoint is null ? null : await StartHttpAsync(tree, httpEndpoint, level).ConfigureAwait(false);
+        try
         {
+            await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger);
             listener.Start();
+            if (http is not null)
+            {
+                Console.Out.WriteLine($"ubd: HTTP API on {http.Urls.First()} (OpenAPI at /openapi/v1.json)");
+                if (tree.Tokens().Count == 0)
+                {
+                    Console.Out.WriteLine($"ubd: no API tokens yet; create one: ubd token create NAME --role Operator --data {dataDirectory} (with the server stopped) or through an operator token");
+                }
+            }
             // Scripts wait for this line.
             Console.Out.WriteLine($"ubd: serving NBD on {listener.LocalEndPoint} (data {dataDirectory}{(autoLeaf is null ? string.Empty : $", auto-leaf over {autoLeaf}")})");
             Console.Out.Flush();
@@ -88,7 +108,33 @@ internal static class ServeCommand
             {
                 logger.LogInformation("shutting down: finishing in-flight requests");
             }
+            // Nodes will reconnect to the restarted server: their connections end without detaching.
+            tree.ShuttingDown = true;
+        }
+        finally
+        {
+            if (http is not null)
+            {
+                await http.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await http.DisposeAsync().ConfigureAwait(false);
+            }
         }
         return ExitCodes.Success;
+    }
+
+    private static async Task<WebApplication> StartHttpAsync(ImageTreeService tree, IPEndPoint endpoint, LogLevel level)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(level < LogLevel.Warning ? LogLevel.Warning : level);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(endpoint);
+            kestrel.Limits.MaxRequestBodySize = Api.ApiOptions.MaxBodyBytes;
+        });
+        builder.Services.AddUnionBlockApi(tree, new Api.ApiOptions());
+        WebApplication app = builder.Build();
+        app.UseUnionBlockApi();
+        await app.StartAsync().ConfigureAwait(false);
+        return app;
     }
 }

@@ -14,9 +14,14 @@ internal static class UbdCommandLine
         {
             ServeCommand.Build(),
             ImageCommands.Build(),
-            LeafCommands.Build(),
             BranchCommands.Build(),
-            ExportCommand.Build(),
+            LeafCommands.Build(),
+            LayerCommands.Build(),
+            LayerCommands.Export(),
+            TaskCommands.Tasks(),
+            TaskCommands.Events(),
+            TaskCommands.Attachments(),
+            TaskCommands.Tokens(),
         };
         return root;
     }
@@ -37,6 +42,16 @@ internal static class UbdCommandLine
         {
             // Our own handler below turns expected failures into messages and exit codes.
             return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (ApiException exception)
+        {
+            Output.Error(exception.Message);
+            return exception.Status == 400 && exception.Title == "usage" ? ExitCodes.Usage : exception.ExitCode;
+        }
+        catch (HttpRequestException exception)
+        {
+            Output.Error($"cannot reach the server: {exception.Message}. Is 'ubd serve' running there?");
+            return ExitCodes.Failed;
         }
         catch (StoreException exception)
         {

@@ -1,19 +1,20 @@
+using ImageTree.Tree;
 using NbdServer.Exports;
 using UnionBlock.Store;
 
 namespace DeployDirector.Serving;
 
 /// <summary>
-/// Exports every layer of a store by name: leaves writable, frozen layers read-only. With an
-/// auto-leaf parent, an unknown name becomes a new leaf over it on first connect — a new node's
-/// disk exists the moment it asks for it.
+/// Exports every layer of the tree by name: leaves writable, frozen layers read-only. A connection
+/// to a leaf attaches its node (remembered across restarts). With an auto-leaf parent, an unknown
+/// name becomes a new leaf over it on first connect — a new node's disk exists the moment it asks.
 /// </summary>
-public sealed class StoreExportProvider(LayerStore store, string? autoLeafParent) : INbdExportProvider
+public sealed class StoreExportProvider(ImageTreeService tree, string? autoLeafParent) : INbdExportProvider
 {
     public string DefaultExportName => string.Empty;
 
     public IReadOnlyList<NbdExportListing> List() =>
-        [.. store.Layers.Select(l => new NbdExportListing(l.Name, Describe(l)))];
+        [.. tree.Layers.Layers.Select(l => new NbdExportListing(l.Name, Describe(l)))];
 
     public NbdExport? TryOpen(string name, out string? error)
     {
@@ -24,24 +25,40 @@ public sealed class StoreExportProvider(LayerStore store, string? autoLeafParent
         }
         try
         {
-            if (store.Find(name) is null)
+            LayerRecord? layer = tree.Layers.Find(name);
+            if (layer is null)
             {
                 if (autoLeafParent is null)
                 {
                     error = $"no export named '{name}' (the server was started without --auto-leaf)";
                     return null;
                 }
-                store.GetOrCreateLeaf(name, autoLeafParent);
+                layer = tree.Layers.GetOrCreateLeaf(name, tree.Resolve(autoLeafParent).Name);
             }
-            DeviceLease lease = store.OpenDevice(name);
+            IDisposable? attachment = layer.Kind == LayerKind.Leaf ? tree.Attach(layer, "nbd") : null;
+            DeviceLease lease;
+            try
+            {
+                lease = tree.Layers.OpenDevice(name);
+            }
+            catch
+            {
+                attachment?.Dispose();
+                throw;
+            }
             if (lease.Device.Fault is { } fault)
             {
                 lease.Dispose();
+                attachment?.Dispose();
                 error = fault;
                 return null;
             }
             error = null;
-            return new NbdExport(name, lease.Device, Describe(lease.Layer), lease.Dispose);
+            return new NbdExport(name, lease.Device, Describe(lease.Layer), () =>
+            {
+                lease.Dispose();
+                attachment?.Dispose();
+            });
         }
         catch (Exception exception) when (exception is StoreException or IOException)
         {

@@ -49,6 +49,9 @@ internal sealed partial class LeafLayer : IDisposable
     /// <summary>The entry for <paramref name="block"/>: see <see cref="LeafEntry"/>.</summary>
     public long Lookup(long block) => _map.Get(block);
 
+    /// <summary>Every block this leaf maps and its entry, in block order.</summary>
+    public IEnumerable<(long Block, long Entry)> Entries() => _map.Entries();
+
     /// <summary>Reads block data from the log at an offset the index returned.</summary>
     public void ReadData(long dataOffset, Span<byte> destination)
     {

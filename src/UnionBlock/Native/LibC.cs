@@ -78,4 +78,27 @@ internal static partial class LibC
     /// <summary>Releases the storage of a range, keeping the file size. Returns false where the file system cannot.</summary>
     public static bool PunchHole(SafeFileHandle handle, long offset, long length) =>
         fallocate(handle, FallocPunchHole | FallocKeepSize, offset, length) == 0;
+
+    /// <summary>Bytes of a file that hold data (holes of a sparse file excluded), found by walking
+    /// SEEK_DATA/SEEK_HOLE: what deleting the file gives back, to within the filesystem's block.</summary>
+    public static long AllocatedBytes(string path)
+    {
+        using SafeFileHandle handle = File.OpenHandle(path);
+        long size = RandomAccess.GetLength(handle);
+        long total = 0;
+        long position = 0;
+        while (position < size)
+        {
+            long data = NextData(handle, position);
+            if (data < 0 || data >= size)
+            {
+                break;
+            }
+            long hole = NextHole(handle, data);
+            hole = hole < 0 ? size : Math.Min(hole, size);
+            total += hole - data;
+            position = hole;
+        }
+        return total;
+    }
 }

@@ -1,6 +1,7 @@
 using UnionBlock.Leaf;
 using UnionBlock.Union;
 
+
 namespace UnionBlock.Store;
 
 public sealed partial class LayerStore
@@ -12,7 +13,14 @@ public sealed partial class LayerStore
         public UnionDevice Device { get; } = device;
 
         public int Leases { get; set; }
+
+        /// <summary>The layer was deleted while in use: the device fails every request and its
+        /// files are gone, so closing it must not write anything.</summary>
+        public bool Retired { get; set; }
     }
+
+    /// <summary>Raised when a leaf crosses its soft quota or a write hits the hard one.</summary>
+    public event Action<LayerRecord, QuotaEventKind, DeviceQuota>? QuotaEvent;
 
     /// <summary>
     /// Opens the device of a layer: a leaf gives a writable union device, a frozen layer a read-only
@@ -46,7 +54,10 @@ public sealed partial class LayerStore
             : LeafLayer.Open(directory, layer.Id, layer.Generation, layer.Size);
         try
         {
-            return new UnionDevice(leaf, Chain(layer.ParentId!.Value));
+            var device = new UnionDevice(leaf, Chain(layer.ParentId!.Value));
+            device.SetQuota(layer.QuotaBytes, layer.SoftQuotaBytes);
+            device.QuotaEvent += (kind, quota) => QuotaEvent?.Invoke(_catalog.Get(layer.Id) ?? layer, kind, quota);
+            return device;
         }
         catch
         {
@@ -62,10 +73,26 @@ public sealed partial class LayerStore
             if (_devices.TryGetValue(lease.Layer.Id, out SharedDevice? shared) && --shared.Leases == 0)
             {
                 _devices.Remove(lease.Layer.Id);
+                if (shared.Retired)
+                {
+                    shared.Device.Leaf?.Abandon();
+                }
                 shared.Device.Dispose();
             }
         }
     }
+
+    /// <summary>The open device of a layer, or null when no lease holds it.</summary>
+    private UnionDevice? OpenDeviceOf(Guid id)
+    {
+        lock (_devices)
+        {
+            return _devices.TryGetValue(id, out SharedDevice? shared) ? shared.Device : null;
+        }
+    }
+
+    /// <summary>True when some lease (an NBD connection, an export) holds the layer's device.</summary>
+    public bool IsOpen(LayerRecord layer) => OpenDeviceOf(layer.Id) is not null;
 
     /// <summary>Runs <paramref name="action"/> on the layer's device, opening it only for the call when no lease holds it.</summary>
     private T WithDevice<T>(LayerRecord layer, Func<UnionDevice, T> action)

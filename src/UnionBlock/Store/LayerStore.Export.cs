@@ -31,10 +31,12 @@ public sealed partial class LayerStore
                 File.Delete(raw);
             }
         }
-        return WithDevice(layer, device => ExportRaw(device, output, progress, cancellationToken));
+        return WithDevice(layer, device => ExportRaw(device, output, null, progress, cancellationToken));
     }
 
-    private static long ExportRaw(UnionDevice device, string output, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Writes the device's data extents into a sparse file; <paramref name="allocated"/>, when
+    /// given, gets a bit per block written (a root layer's bitmap).</summary>
+    private static long ExportRaw(UnionDevice device, string output, Root.AllocationBitmap? allocated, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ExportChunk);
         long written = 0;
@@ -61,6 +63,10 @@ public sealed partial class LayerStore
                         Check(device.Read(offset, chunk));
                         RandomAccess.Write(file, chunk, offset);
                         written += chunk.Length;
+                        for (long block = offset >> Blocks.Shift; allocated is not null && block << Blocks.Shift < offset + chunk.Length; block++)
+                        {
+                            allocated.Set(block);
+                        }
                     }
                 }
                 progress?.Report(window + length);
@@ -72,13 +78,5 @@ public sealed partial class LayerStore
             ArrayPool<byte>.Shared.Return(buffer);
         }
         return written;
-
-        static void Check(BlockError error)
-        {
-            if (error != BlockError.None)
-            {
-                throw new IOException($"reading the layer failed: {error}");
-            }
-        }
     }
 }

@@ -11,7 +11,7 @@ public sealed partial class LayerStore
 {
     /// <summary>Registers a leaf over a frozen layer. Its disk exists at once: the log file is
     /// created when the leaf is first opened.</summary>
-    public LayerRecord CreateLeaf(string name, string parentName)
+    public LayerRecord CreateLeaf(string name, string parentName, long quotaBytes = 0, long softQuotaBytes = 0)
     {
         lock (_operations)
         {
@@ -22,7 +22,11 @@ public sealed partial class LayerStore
                 throw new StoreException(StoreErrorKind.WrongKind,
                     $"'{parentName}' is a leaf; a leaf's parent must be a root or a branch. Freeze it first: ubd branch freeze --leaf {parentName} --name NAME");
             }
-            var leaf = new LayerRecord(Guid.NewGuid(), name, LayerKind.Leaf, parent.Id, parent.Size, 1, DateTimeOffset.UtcNow);
+            var leaf = new LayerRecord(Guid.NewGuid(), name, LayerKind.Leaf, parent.Id, parent.Size, 1, DateTimeOffset.UtcNow)
+            {
+                QuotaBytes = quotaBytes,
+                SoftQuotaBytes = softQuotaBytes,
+            };
             _catalog.Commit([leaf], []);
             return leaf;
         }
@@ -42,16 +46,19 @@ public sealed partial class LayerStore
     /// A node using the leaf sees the same disk throughout: its writes during the freeze land in the
     /// leaf's new log.
     /// </summary>
-    public LayerRecord Freeze(string leafName, string branchName)
+    public LayerRecord Freeze(string leafName, string branchName) => Freeze(leafName, new NewLayer(branchName));
+
+    /// <inheritdoc cref="Freeze(string, string)"/>
+    public LayerRecord Freeze(string leafName, NewLayer branchName)
     {
         lock (_operations)
         {
-            CheckNewName(branchName);
+            CheckNewName(branchName.Name);
             LayerRecord leafRecord = RequireLeaf(leafName);
             return WithDevice(leafRecord, device =>
             {
                 LeafLayer leaf = device.Leaf!;
-                var branch = new LayerRecord(Guid.NewGuid(), branchName, LayerKind.Branch, leafRecord.ParentId, leafRecord.Size, 0, DateTimeOffset.UtcNow);
+                LayerRecord branch = branchName.Stamp(new LayerRecord(Guid.NewGuid(), branchName.Name, LayerKind.Branch, leafRecord.ParentId, leafRecord.Size, 0, DateTimeOffset.UtcNow));
                 using LeafRewrite rewrite = leaf.BeginRewrite(keepLiveBlocks: false);
                 using (var writer = new FrozenLayerWriter(LayerDirectory(branch.Id), branch.Id, Blocks.Count(branch.Size)))
                 {
@@ -88,16 +95,19 @@ public sealed partial class LayerStore
     /// point), and makes the new log current; then deletes the old log.</summary>
     private void SwapLeaf(UnionDevice device, LeafRewrite rewrite, IReadOnlyList<LayerRecord> commit, Guid chainTop)
     {
+        Fault.Point("swap-leaf");
         LeafLayer old = rewrite.Source;
         device.Exclusive(() =>
         {
             old.FinishRewrite(rewrite);
+            Fault.Point("swap-leaf-before-commit");
             _catalog.Commit(commit, []);
             device.Replace(rewrite.Target, Chain(chainTop));
             return true;
         });
         string oldLog = old.LogPath;
         old.Abandon();
+        Fault.Point("swap-leaf-after-commit");
         File.Delete(oldLog);
     }
 

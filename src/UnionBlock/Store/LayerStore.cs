@@ -16,6 +16,7 @@ public sealed partial class LayerStore : IDisposable
     private readonly ILayerCatalog _catalog;
     private readonly Lock _operations = new();
     private readonly Dictionary<Guid, FrozenChain> _chains = [];
+    private readonly List<FrozenChain> _retiredChains = [];
 
     private LayerStore(string directory, FileStream lockFile, ILayerCatalog catalog)
     {
@@ -28,8 +29,9 @@ public sealed partial class LayerStore : IDisposable
 
     public IReadOnlyCollection<LayerRecord> Layers => _catalog.All;
 
-    /// <summary>Opens (creating if needed) the data directory and removes files no committed layer owns.</summary>
-    public static LayerStore Open(string directory)
+    /// <summary>Opens (creating if needed) the data directory and removes files no committed layer owns.
+    /// <paramref name="openCatalog"/> opens the catalog once the directory is locked.</summary>
+    public static LayerStore Open(string directory, Func<string, ILayerCatalog> openCatalog)
     {
         directory = Path.GetFullPath(directory);
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "layers"));
@@ -45,7 +47,7 @@ public sealed partial class LayerStore : IDisposable
         }
         try
         {
-            var store = new LayerStore(directory, lockFile, new JournaledLayerCatalog(directory));
+            var store = new LayerStore(directory, lockFile, openCatalog(directory));
             store.CollectGarbage();
             return store;
         }
@@ -62,6 +64,12 @@ public sealed partial class LayerStore : IDisposable
 
     public LayerRecord? Find(string name) => _catalog.Find(name);
 
+    public LayerRecord? Get(Guid id) => _catalog.Get(id);
+
+    /// <summary>Layers whose parent is <paramref name="layer"/>.</summary>
+    public IReadOnlyList<LayerRecord> Children(LayerRecord layer) =>
+        [.. _catalog.All.Where(l => l.ParentId == layer.Id).OrderBy(l => l.Name, StringComparer.Ordinal)];
+
     public LayerRecord? Parent(LayerRecord layer) => layer.ParentId is { } id ? _catalog.Get(id) : null;
 
     /// <summary>The chain from <paramref name="layer"/> down to its root, top first.</summary>
@@ -76,42 +84,6 @@ public sealed partial class LayerStore : IDisposable
     }
 
     internal string LayerDirectory(Guid id) => Path.Combine(Directory, "layers", id.ToString("N"));
-
-    public LayerUsage Usage(LayerRecord layer)
-    {
-        string directory = LayerDirectory(layer.Id);
-        return layer.Kind switch
-        {
-            LayerKind.Root => RootUsage(directory, layer),
-            LayerKind.Branch => new LayerUsage(
-                FrozenIndexFile.Read(directory, layer.Id, Blocks.Count(layer.Size)).Length,
-                FileLength(Path.Combine(directory, FrozenIndexFile.DataFileName)) + FileLength(Path.Combine(directory, FrozenIndexFile.IndexFileName))),
-            _ => LeafUsage(layer),
-        };
-    }
-
-    private static LayerUsage RootUsage(string directory, LayerRecord layer)
-    {
-        long allocated = AllocationBitmap.Load(directory, Blocks.Count(layer.Size)).CountSet();
-        return new LayerUsage(allocated, allocated * Blocks.Size);
-    }
-
-    private LayerUsage LeafUsage(LayerRecord layer)
-    {
-        lock (_devices)
-        {
-            if (_devices.TryGetValue(layer.Id, out SharedDevice? shared) && shared.Device.Leaf is { } open)
-            {
-                return new LayerUsage(open.MappedBlocks, open.LogLength);
-            }
-        }
-        string log = LeafLayer.LogFilePath(LayerDirectory(layer.Id), layer.Generation);
-        LeafCheckpoint? checkpoint = LeafCheckpoint.TryLoad(LayerDirectory(layer.Id));
-        long mapped = checkpoint is not null && checkpoint.Generation == layer.Generation ? checkpoint.Entries.Length : -1;
-        return new LayerUsage(mapped, FileLength(log));
-    }
-
-    private static long FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     /// <summary>The shared frozen chain whose top layer is <paramref name="topId"/>, built on first use.</summary>
     internal FrozenChain Chain(Guid topId)
@@ -146,6 +118,17 @@ public sealed partial class LayerStore : IDisposable
         }
     }
 
+    /// <summary>Forgets cached chains after the frozen layers under them changed files (flatten,
+    /// delete). Devices still using an old chain keep reading it; it is closed with the store.</summary>
+    private void RetireChains()
+    {
+        lock (_chains)
+        {
+            _retiredChains.AddRange(_chains.Values);
+            _chains.Clear();
+        }
+    }
+
     /// <summary>Removes what a crash in the middle of an operation left: folders of layers that were
     /// never committed, logs of generations that were never (or are no longer) current, temporary files.</summary>
     private void CollectGarbage()
@@ -162,7 +145,12 @@ public sealed partial class LayerStore : IDisposable
             {
                 bool staleLog = layer.Kind == LayerKind.Leaf && file.EndsWith(".ublog", StringComparison.Ordinal)
                     && file != LeafLayer.LogFilePath(folder, layer.Generation);
-                if (staleLog || file.EndsWith(".tmp", StringComparison.Ordinal))
+                // A flatten writes root files beside a branch's and commits the kind change: whichever
+                // kind the catalog does not say is left over.
+                string fileName = Path.GetFileName(file);
+                bool staleKind = (layer.Kind == LayerKind.Root && fileName.StartsWith("branch.", StringComparison.Ordinal))
+                    || (layer.Kind == LayerKind.Branch && fileName.StartsWith("root.", StringComparison.Ordinal));
+                if (staleLog || staleKind || file.EndsWith(".tmp", StringComparison.Ordinal))
                 {
                     File.Delete(file);
                 }
@@ -174,7 +162,7 @@ public sealed partial class LayerStore : IDisposable
     /// Closes the store the way kill -9 would: no commit, no checkpoint, files simply left as they
     /// are. Crash tests use it to reach recovery without a second process.
     /// </summary>
-    internal void CrashForTesting()
+    public void SimulateCrash()
     {
         lock (_devices)
         {
@@ -198,11 +186,12 @@ public sealed partial class LayerStore : IDisposable
         }
         lock (_chains)
         {
-            foreach (FrozenChain chain in _chains.Values)
+            foreach (FrozenChain chain in _chains.Values.Concat(_retiredChains))
             {
                 chain.Dispose();
             }
             _chains.Clear();
+            _retiredChains.Clear();
         }
         _catalog.Dispose();
         _lockFile.Dispose();

@@ -8,6 +8,8 @@ public enum StoreErrorKind
     InvalidArgument,
     WrongKind,
     InUse,
+    /// <summary>The layer is protected or pinned against this operation.</summary>
+    Protected,
 }
 
 /// <summary>A store operation was refused; the message says what to do instead. Nothing was changed.</summary>

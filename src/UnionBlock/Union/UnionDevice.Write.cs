@@ -26,8 +26,14 @@ public sealed partial class UnionDevice
         _gate.EnterReadLock();
         try
         {
-            WriteCore(offset, data);
-            return BlockError.None;
+            DeviceQuota? quota = _quota;
+            if (quota is null)
+            {
+                WriteCore(offset, data);
+                return BlockError.None;
+            }
+            ReadOnlySequence<byte> payload = data;
+            return WithinQuota(quota, offset, payload.Length, () => WriteCore(offset, payload));
         }
         catch (IOException exception)
         {
@@ -133,11 +139,25 @@ public sealed partial class UnionDevice
             }
             if (noHole)
             {
-                WriteZeroData(firstWhole >> Blocks.Shift, (lastWhole - firstWhole) >> Blocks.Shift);
+                BlockError refused = WithinQuota(_quota, firstWhole, lastWhole - firstWhole,
+                    () => WriteZeroData(firstWhole >> Blocks.Shift, (lastWhole - firstWhole) >> Blocks.Shift));
+                if (refused != BlockError.None)
+                {
+                    return refused;
+                }
             }
             else
             {
-                MaskWithZeroEntries(firstWhole >> Blocks.Shift, lastWhole >> Blocks.Shift);
+                long masked = MaskWithZeroEntries(firstWhole >> Blocks.Shift, lastWhole >> Blocks.Shift);
+                if (_quota is { } quota)
+                {
+                    lock (quota.Gate)
+                    {
+                        quota.ReferencedBlocks -= masked;
+                        // Back under the soft limit: the next crossing is reported again.
+                        quota.SoftReported &= quota.ReferencedBlocks > quota.SoftBlocks;
+                    }
+                }
             }
             if (partialBlocks && end > lastWhole)
             {
@@ -182,9 +202,11 @@ public sealed partial class UnionDevice
     }
 
     /// <summary>Records zero entries only where a block currently holds data: zeroing a region that
-    /// already reads as zeros (a fresh disk's discard at mkfs time) costs nothing.</summary>
-    private void MaskWithZeroEntries(long firstBlock, long endBlock)
+    /// already reads as zeros (a fresh disk's discard at mkfs time) costs nothing. Returns how many
+    /// blocks stopped holding data.</summary>
+    private long MaskWithZeroEntries(long firstBlock, long endBlock)
     {
+        long masked = 0;
         long runStart = -1;
         for (long block = firstBlock; block < endBlock; block++)
         {
@@ -197,13 +219,16 @@ public sealed partial class UnionDevice
             else if (!holdsData && runStart >= 0)
             {
                 _leaf!.AppendZeroes(runStart, block - runStart);
+                masked += block - runStart;
                 runStart = -1;
             }
         }
         if (runStart >= 0)
         {
             _leaf!.AppendZeroes(runStart, endBlock - runStart);
+            masked += endBlock - runStart;
         }
+        return masked;
     }
 
     private static Lock[] CreateStripes(int count)

@@ -120,6 +120,16 @@ public sealed partial class UnionDevice : IBlockDevice
         _chain = chain;
     }
 
+    /// <summary>Stops serving (the layer was deleted): every later request fails with EIO.</summary>
+    internal void Retire(string reason)
+    {
+        if (_fault is null)
+        {
+            _fault = reason;
+            Faulted?.Invoke(reason);
+        }
+    }
+
     public void Dispose()
     {
         _gate.EnterWriteLock();

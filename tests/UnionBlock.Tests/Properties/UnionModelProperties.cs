@@ -133,7 +133,7 @@ public sealed class UnionModelProperties
         string log = leaf.LogPath;
         long durable = leaf.DurableLength;
         long written = leaf.LogLength;
-        fixture.Store.CrashForTesting();
+        fixture.Store.SimulateCrash();
         long cut = crash.Mode switch
         {
             0 => durable,

@@ -57,7 +57,7 @@ public sealed class LayerStoreTests
         Write(device, 8192, 4096, 4); // lands in the fresh leaf only
         using DeviceLease branch = fixture.Store.OpenDevice("frozen");
         Assert.True(before.AsSpan().SequenceEqual(ReadAll(branch.Device)));
-        Assert.Equal(1, fixture.Store.Usage(fixture.Store.Get("node")).MappedBlocks);
+        Assert.Equal(1, fixture.Store.Space(fixture.Store.Get("node")).MappedBlocks);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class LayerStoreTests
     public void A_second_process_cannot_open_the_same_data_directory()
     {
         using var fixture = new UnionFixture(1, 1 << 20);
-        var error = Assert.Throws<StoreException>(() => LayerStore.Open(fixture.DataDirectory));
+        var error = Assert.Throws<StoreException>(() => TestStore.Open(fixture.DataDirectory));
         Assert.Equal(StoreErrorKind.InUse, error.Kind);
     }
 
@@ -147,7 +147,7 @@ public sealed class LayerStoreTests
             RandomAccess.SetLength(file, 64L << 20);
             RandomAccess.Write(file, new byte[] { 1, 2, 3 }, 10L << 20);
         }
-        using LayerStore store = LayerStore.Open(directory.File("data"));
+        using LayerStore store = TestStore.Open(directory.File("data"));
         ImportResult result = store.ImportImage("base", image, ImageFormat.Auto);
         Assert.Equal(64L << 20, result.ImageBytes);
         Assert.Equal(Blocks.Size, result.StoredBytes);

@@ -1,0 +1,331 @@
+using UnionBlock.Store;
+
+namespace ImageTree.Tree;
+
+public sealed partial class ImageTreeService
+{
+    private readonly Lock _policy = new();
+
+    /// <summary>Imports an image as the next edition of <paramref name="lineage"/>: a full root, or
+    /// with <paramref name="deltaOver"/> only the blocks that differ from that layer.</summary>
+    public ImportResult Import(string lineage, string file, ImageFormat format, string? deltaOver, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ImportResult result;
+        lock (_policy)
+        {
+            string? over = deltaOver is null ? null : Resolve(deltaOver).Name;
+            result = Layers.ImportImage(NextEdition(lineage), file, format, over, progress, cancellationToken);
+        }
+        Publish("edition.imported", result.Layer.Name, $"{result.StoredBytes} of {result.ImageBytes} bytes stored" + (deltaOver is null ? "" : $" as a delta over {deltaOver}"));
+        return result;
+    }
+
+    /// <summary>Creates a service group's branch: the first (empty) edition of <paramref name="lineage"/> over a frozen layer.</summary>
+    public LayerRecord CreateBranch(string lineage, string parent)
+    {
+        LayerRecord branch;
+        lock (_policy)
+        {
+            branch = Layers.CreateBranch(NextEdition(lineage), Resolve(parent).Name);
+        }
+        Publish("branch.created", branch.Name, $"over {parent}");
+        return branch;
+    }
+
+    /// <summary>Registers a node's leaf over a frozen layer; its disk exists at once.</summary>
+    public LayerRecord CreateLeaf(string name, string parent, long quotaBytes = 0, long softQuotaBytes = 0)
+    {
+        if (name.Contains('@', StringComparison.Ordinal))
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument, $"'{name}': leaf names cannot contain '@' (it marks editions)");
+        }
+        LayerRecord leaf;
+        lock (_policy)
+        {
+            LayerRecord parentLayer = Resolve(parent);
+            CheckQuota(parentLayer, quotaBytes, softQuotaBytes);
+            leaf = Layers.CreateLeaf(name, parentLayer.Name, quotaBytes, softQuotaBytes);
+        }
+        Publish("leaf.created", leaf.Name, $"over {parent}");
+        return leaf;
+    }
+
+    /// <summary>Seals a leaf's writes into the next edition of <paramref name="lineage"/>; the leaf
+    /// (and a node running on it) goes on, empty, over that edition.</summary>
+    public LayerRecord Freeze(string leaf, string lineage)
+    {
+        LayerRecord edition;
+        lock (_policy)
+        {
+            edition = Layers.Freeze(Resolve(leaf).Name, NextEdition(lineage));
+        }
+        Publish("edition.frozen", edition.Name, $"from leaf {leaf}");
+        return edition;
+    }
+
+    /// <summary>Folds a leaf into a new edition of its parent's lineage (the leaf goes on over it).</summary>
+    public LayerRecord Reconcile(string leaf)
+    {
+        LayerRecord parent = ParentOf(Resolve(leaf));
+        string lineage = parent.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument,
+            $"'{parent.Name}' is not an edition, so it has no lineage to continue; use 'ubd leaf freeze {leaf} --into LINEAGE'");
+        return Freeze(leaf, lineage);
+    }
+
+    /// <summary>Hoists the blocks at least <paramref name="percent"/>% of a layer's leaves share into
+    /// a new edition of its lineage and moves the leaves onto it.</summary>
+    public HoistResult Hoist(string parent, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        HoistResult result;
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(parent);
+            string lineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is not an edition; hoisting publishes a new edition of its lineage");
+            result = Layers.Hoist(layer.Name, NextEdition(lineage), percent, progress, cancellationToken);
+        }
+        Publish("edition.hoisted", result.Branch.Name,
+            $"{result.HoistedBlocks} blocks shared by ≥{percent}% of {result.Leaves} leaves; leaves {result.LeafBytesBefore} → {result.LeafBytesAfter} bytes");
+        return result;
+    }
+
+    /// <summary>
+    /// Moves a leaf, or a branch, onto a newer edition (by default the latest of its parent's
+    /// lineage), reporting the blocks changed both by that edition and by the layer itself. A branch
+    /// is never changed in place: its blocks become the next edition of its own lineage over the new
+    /// parent. A leaf with a node attached moves only at the node's next boot, and only when asked.
+    /// </summary>
+    public RefreshResult Refresh(string name, string? to, bool atNextBoot)
+    {
+        RefreshResult result;
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(name);
+            if (layer.Kind == LayerKind.Root)
+            {
+                throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is a root; only branches and leaves have a parent to refresh");
+            }
+            if (layer.Pinned)
+            {
+                throw new StoreException(StoreErrorKind.Protected, $"'{layer.Name}' is pinned to its parent; unpin it first (ubd layer set {layer.Name} --pin false)");
+            }
+            LayerRecord parent = ParentOf(layer);
+            LayerRecord target = to is not null ? Resolve(to) : (parent.Lineage is { } lineage ? LatestEdition(lineage)! : parent);
+            if (!target.IsFrozen)
+            {
+                throw new StoreException(StoreErrorKind.WrongKind, $"'{target.Name}' is a leaf; a layer can only be moved onto a frozen edition");
+            }
+            if (Layers.Ancestry(target).Any(a => a.Id == layer.Id))
+            {
+                throw new StoreException(StoreErrorKind.InvalidArgument, $"'{target.Name}' is built on '{layer.Name}': moving it there would make a cycle");
+            }
+            if (target.Id == parent.Id)
+            {
+                throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is already on '{parent.Name}', the latest edition; name another with --to");
+            }
+            DiffResult changed = Layers.Diff(parent.Name, target.Name);
+            OwnBlocks own = Layers.OwnBlocksOf(layer);
+            ChangedExtent[] conflicts = [.. Intersect(changed.Extents, own)];
+            string moved;
+            bool deferred = false;
+            if (layer.Kind == LayerKind.Branch)
+            {
+                string branchLineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"branch '{layer.Name}' is not an edition; freeze it into a lineage first");
+                moved = Layers.CopyBranchOnto(layer.Name, target.Name, NextEdition(branchLineage)).Name;
+            }
+            else if (IsAttached(layer))
+            {
+                if (!atNextBoot)
+                {
+                    throw new StoreException(StoreErrorKind.InUse,
+                        $"a node is attached to '{layer.Name}'; its disk cannot change under it. Add --at-next-boot to move it when the node boots next, or stop the node first.");
+                }
+                Layers.UpdateRecords([layer with { NextBootParentId = target.Id }]);
+                moved = layer.Name;
+                deferred = true;
+            }
+            else
+            {
+                moved = Layers.ReparentLeaf(layer.Name, target.Name).Name;
+            }
+            result = new RefreshResult(moved, parent.Name, target.Name, deferred, conflicts, conflicts.Sum(c => c.Length));
+        }
+        Publish(result.AtNextBoot ? "refresh.pending" : "refresh.done", result.Layer,
+            $"{result.From} → {result.To}; {result.Conflicts.Count} conflicting extents ({result.ConflictBytes} bytes)");
+        return result;
+    }
+
+    /// <summary>Makes a layer stand alone (see <see cref="LayerStore.Flatten"/>).</summary>
+    public FlattenResult Flatten(string name, string? newBase, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        FlattenResult result;
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(name);
+            result = Layers.Flatten(layer.Name, newBase is null ? null : new NewLayer(newBase), progress, cancellationToken);
+        }
+        Publish("layer.flattened", result.Layer.Name, $"{result.CopiedBytes} bytes copied" + (result.NewBase is null ? "" : $" into {result.NewBase.Name}"));
+        return result;
+    }
+
+    public DiffResult Diff(string from, string to, CancellationToken cancellationToken = default) =>
+        Layers.Diff(Resolve(from).Name, Resolve(to).Name, cancellationToken);
+
+    public long Export(string name, string output, ImageFormat format, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        Layers.Export(Resolve(name).Name, output, format, progress, cancellationToken);
+
+    public CompactionResult Compact(string leaf) => Layers.Compact(Resolve(leaf).Name);
+
+    /// <summary>
+    /// Deletes a layer. Refused for a protected layer, and — unless <paramref name="recursive"/> — for
+    /// one with children or attached nodes; with it, everything built on the layer goes too (attached
+    /// nodes lose their disks), but never a protected layer. The files are removed at once.
+    /// </summary>
+    public DeleteResult Delete(string name, bool recursive)
+    {
+        DeleteResult result;
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(name);
+            List<LayerRecord> doomed = [];
+            CollectPostOrder(layer, doomed);
+            if (doomed.FirstOrDefault(l => l.Protected) is { } kept)
+            {
+                throw new StoreException(StoreErrorKind.Protected, $"'{kept.Name}' is protected; unprotect it first (ubd layer set {kept.Name} --protect false)");
+            }
+            if (!recursive)
+            {
+                if (doomed.Count > 1)
+                {
+                    throw new StoreException(StoreErrorKind.InUse,
+                        $"'{layer.Name}' has {doomed.Count - 1} layers built on it ({string.Join(", ", doomed.Take(doomed.Count - 1).Take(5).Select(l => l.Name))}); delete those first, or add --recursive");
+                }
+                if (IsAttached(layer))
+                {
+                    throw new StoreException(StoreErrorKind.InUse, $"a node is attached to '{layer.Name}'; stop it first, or add --recursive to delete the disk under it");
+                }
+            }
+            long freed = Layers.Delete(doomed);
+            DropAttachments(doomed);
+            result = new DeleteResult([.. doomed.Select(l => l.Name)], freed);
+        }
+        Publish("layer.deleted", name, $"{result.Deleted.Count} layers, {result.FreedBytes} bytes freed");
+        return result;
+    }
+
+    /// <summary>Changes labels, protection, pinning or quotas.</summary>
+    public LayerRecord Update(string name, LayerPatch patch)
+    {
+        LayerRecord updated;
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(name);
+            updated = layer;
+            if (patch.Labels is { } labels)
+            {
+                foreach ((string key, string? value) in labels)
+                {
+                    if (LayerName.Problem(key) is { } problem)
+                    {
+                        throw new StoreException(StoreErrorKind.InvalidArgument, $"label key: {problem}");
+                    }
+                    if (value is { Length: > 256 })
+                    {
+                        throw new StoreException(StoreErrorKind.InvalidArgument, $"label '{key}': values are at most 256 characters");
+                    }
+                    updated = updated with { Labels = value is null ? updated.Labels.Remove(key) : updated.Labels.SetItem(key, value) };
+                }
+            }
+            updated = updated with
+            {
+                Protected = patch.Protected ?? updated.Protected,
+                Pinned = patch.Pinned ?? updated.Pinned,
+                QuotaBytes = patch.QuotaBytes ?? updated.QuotaBytes,
+                SoftQuotaBytes = patch.SoftQuotaBytes ?? updated.SoftQuotaBytes,
+            };
+            if (patch.QuotaBytes is not null || patch.SoftQuotaBytes is not null)
+            {
+                if (layer.Kind != LayerKind.Leaf)
+                {
+                    throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is frozen; quotas apply to leaves, the only layers that grow");
+                }
+                CheckQuota(layer, updated.QuotaBytes, updated.SoftQuotaBytes);
+            }
+            Layers.UpdateRecords([updated]);
+        }
+        Publish("layer.updated", updated.Name, "metadata changed");
+        return updated;
+    }
+
+    public SpaceReport Space(string name)
+    {
+        LayerRecord layer = Resolve(name);
+        SpaceUsage own = Layers.Space(layer);
+        List<LayerRecord> below = [];
+        CollectPostOrder(layer, below);
+        long children = below.Where(l => l.Id != layer.Id).Sum(l => Layers.Space(l).UniqueBytes);
+        return new SpaceReport(layer.Name, own.WrittenBytes, own.ReferencedBytes, own.UniqueBytes, children);
+    }
+
+    /// <summary>A hard quota counts the blocks the disk references, its parent's included, so it
+    /// must leave room above what the disk already shows (see DeviceQuota).</summary>
+    private void CheckQuota(LayerRecord layer, long hard, long soft)
+    {
+        if (hard < 0 || soft < 0)
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument, "quotas are byte counts ≥ 0 (0 removes the quota)");
+        }
+        if (hard == 0)
+        {
+            return;
+        }
+        if (soft > hard)
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument, $"the soft quota ({soft}) is above the hard quota ({hard})");
+        }
+        long referenced = Layers.Read(layer, device => device.CountReferencedBlocks()) * UnionBlock.Blocks.Size;
+        if (hard < referenced)
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument,
+                $"a hard quota of {hard} bytes is below the {referenced} bytes '{layer.Name}' already references (its base image counts, like ZFS refquota); choose at least that plus the room the node may write");
+        }
+    }
+
+    private LayerRecord ParentOf(LayerRecord layer) =>
+        layer.ParentId is { } id ? Layers.Get(id)! : throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is a root; it has no parent");
+
+    private void CollectPostOrder(LayerRecord layer, List<LayerRecord> into)
+    {
+        foreach (LayerRecord child in Layers.Children(layer))
+        {
+            CollectPostOrder(child, into);
+        }
+        into.Add(layer);
+    }
+
+    private static IEnumerable<ChangedExtent> Intersect(IReadOnlyList<ChangedExtent> changed, OwnBlocks own)
+    {
+        var result = new List<ChangedExtent>();
+        foreach (ChangedExtent extent in changed)
+        {
+            long first = extent.Offset >> UnionBlock.Blocks.Shift;
+            long end = (extent.Offset + extent.Length + UnionBlock.Blocks.Mask) >> UnionBlock.Blocks.Shift;
+            for (long block = first; block < end; block++)
+            {
+                if (own.Contains(block))
+                {
+                    long offset = block << UnionBlock.Blocks.Shift;
+                    long length = Math.Min(UnionBlock.Blocks.Size, extent.Offset + extent.Length - offset);
+                    if (result.Count > 0 && result[^1].Offset + result[^1].Length == offset)
+                    {
+                        result[^1] = result[^1] with { Length = result[^1].Length + length };
+                    }
+                    else
+                    {
+                        result.Add(new ChangedExtent(offset, length));
+                    }
+                }
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,55 @@
+using UnionBlock.Store;
+
+namespace ImageTree.Tree;
+
+/// <summary>A layer as operators see it: the catalog record plus its parent's name, its children
+/// and the nodes attached.</summary>
+public sealed record LayerInfo(
+    string Name,
+    string Kind,
+    string? Parent,
+    string? Lineage,
+    int Edition,
+    long Size,
+    DateTimeOffset Created,
+    IReadOnlyDictionary<string, string> Labels,
+    bool Protected,
+    bool Pinned,
+    long QuotaBytes,
+    long SoftQuotaBytes,
+    string? NextBootParent,
+    IReadOnlyList<string> Children,
+    IReadOnlyList<Attachment> Attachments);
+
+/// <summary>Changes to a layer's metadata; null members stay as they are.</summary>
+public sealed record LayerPatch
+{
+    public IReadOnlyDictionary<string, string?>? Labels { get; init; }
+
+    public bool? Protected { get; init; }
+
+    public bool? Pinned { get; init; }
+
+    public long? QuotaBytes { get; init; }
+
+    public long? SoftQuotaBytes { get; init; }
+}
+
+/// <summary>The outcome of a refresh: the layer now on the new edition (for a branch a new edition
+/// of its own), whether it waits for the next boot, and the blocks both sides changed.</summary>
+public sealed record RefreshResult(
+    string Layer,
+    string From,
+    string To,
+    bool AtNextBoot,
+    IReadOnlyList<ChangedExtent> Conflicts,
+    long ConflictBytes);
+
+/// <summary>What a delete removed.</summary>
+public sealed record DeleteResult(IReadOnlyList<string> Deleted, long FreedBytes);
+
+/// <summary>Space of a layer and of everything below it in the tree (ZFS's usedbychildren).</summary>
+public sealed record SpaceReport(string Layer, long WrittenBytes, long ReferencedBytes, long UniqueBytes, long UsedByChildrenBytes);
+
+/// <summary>A lineage and its editions, oldest first.</summary>
+public sealed record LineageInfo(string Lineage, IReadOnlyList<string> Editions, string Latest);
