@@ -19,10 +19,11 @@ mke2fs -q -F -t ext4 -d "$work/rootfs" -L stemcell "$work/root.img" 64M
 ls -ls "$work/root.img"
 
 step "2. Import it as the root layer stemcell@1 (holes stay holes)"
-./ubd image import --data "$data" --name stemcell@1 "$work/root.img"
+./ubd image import --data "$data" --name stemcell "$work/root.img"
+./ubd token create demo --role Operator --data "$data" > "$work/token"   # for the HTTP API (stored hashed)
 
 step "3. Serve it over NBD; unknown export names become new leaves over stemcell@1"
-./ubd serve --data "$data" --nbd-listen "127.0.0.1:$port" --auto-leaf stemcell@1 > "$work/serve.log" 2>&1 &
+./ubd serve --data "$data" --nbd-listen "127.0.0.1:$port" --http-listen 127.0.0.1:0 --auto-leaf stemcell@1 > "$work/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 100); do grep -q "serving NBD" "$work/serve.log" && break; sleep 0.1; done
@@ -57,15 +58,20 @@ for node in node-a node-b; do
   nbdsh -u "nbd://127.0.0.1:$port/$node" -c 'print(h.pread(512, 1024)[120:136].rstrip(b"\0").decode())'
 done
 
-step "9. Stop the server (leaves persist) and look at the tree"
+step "9. The same tree over the HTTP API: the layers, and how node-a and node-b differ"
+api="$(sed -n 's/^ubd: HTTP API on \([^ ]*\).*/\1/p' "$work/serve.log")"
+./ubd image list --server "$api" --token-file "$work/token"
+./ubd image diff node-a node-b --server "$api" --token-file "$work/token"
+
+step "10. Stop the server (leaves persist) and look at the tree"
 kill -TERM $server; wait $server || true
 trap - EXIT
 ./ubd image list --data "$data"
 
-step "10. Freeze node-a's changes into a branch; node-a goes on over it, seeing the same disk"
-./ubd branch freeze --data "$data" --leaf node-a --name group-a@1
+step "11. Freeze node-a's changes into a branch; node-a goes on over it, seeing the same disk"
+./ubd leaf freeze node-a --into group-a --data "$data"
 ./ubd leaf list --data "$data"
-./ubd export --data "$data" --layer node-a --output "$work/node-a.raw"
+./ubd export node-a --data "$data" --output "$work/node-a.raw"
 cmp -s -i 33554432:0 -n 65536 "$work/node-a.raw" <(head -c 65536 /dev/zero | tr '\0' '\252') \
   && echo "node-a's exported disk holds its stamp: the freeze changed nothing it sees"
 

@@ -7,5 +7,9 @@ if (args.Length > 0 && args[0] == "ladder")
 {
     return Ladder.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "tree")
+{
+    return TreeBenchmarks.Run(args[1..]);
+}
 BenchmarkSwitcher.FromAssembly(typeof(Ladder).Assembly).Run(args);
 return 0;

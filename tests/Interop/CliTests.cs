@@ -28,7 +28,7 @@ public sealed class CliTests : IDisposable
     public async Task Help_lists_every_command_and_succeeds()
     {
         Tools.Result help = (await Ubd("--help")).Ok();
-        foreach (string command in new[] { "serve", "image", "leaf", "branch", "export" })
+        foreach (string command in new[] { "serve", "image", "leaf", "branch", "layer", "export", "task", "events", "attachment", "token" })
         {
             Assert.Contains(command, help.Stdout, StringComparison.Ordinal);
         }
@@ -38,7 +38,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task Usage_errors_exit_2_and_point_to_help()
     {
-        Tools.Result result = await Ubd("leaf", "create", "--name", "x");
+        Tools.Result result = await Ubd("leaf", "create", "--name", "x", "--parent", "base");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--data", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("--help", result.Stderr, StringComparison.Ordinal);
@@ -57,11 +57,11 @@ public sealed class CliTests : IDisposable
         Assert.Equal("base@1", leaf.GetProperty("parent").GetString());
         Assert.Equal("leaf", leaf.GetProperty("kind").GetString());
 
-        JsonElement branch = JsonDocument.Parse((await Ubd("branch", "freeze", "--data", Data, "--leaf", "n1", "--name", "g@1", "--json")).Ok().Stdout).RootElement;
+        JsonElement branch = JsonDocument.Parse((await Ubd("leaf", "freeze", "n1", "--into", "g", "--data", Data, "--json")).Ok().Stdout).RootElement;
         Assert.Equal("g@1", branch.GetProperty("name").GetString());
         JsonElement all = JsonDocument.Parse((await Ubd("image", "list", "--data", Data, "--json")).Ok().Stdout).RootElement;
         Assert.Equal("g@1", all.EnumerateArray().Single(l => l.GetProperty("name").GetString() == "n1").GetProperty("parent").GetString());
-        JsonElement compacted = JsonDocument.Parse((await Ubd("leaf", "compact", "--data", Data, "--name", "n1", "--json")).Ok().Stdout).RootElement;
+        JsonElement compacted = JsonDocument.Parse((await Ubd("leaf", "compact", "n1", "--data", Data, "--json")).Ok().Stdout).RootElement;
         Assert.True(compacted.GetProperty("bytesAfter").GetInt64() <= compacted.GetProperty("bytesBefore").GetInt64());
     }
 
@@ -71,7 +71,7 @@ public sealed class CliTests : IDisposable
         (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
         Tools.Result result = await Ubd("leaf", "create", "--data", Data, "--name", "n1", "--parent", "nope");
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains("no layer named 'nope'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no layer or lineage named 'nope'", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("list", result.Stderr, StringComparison.Ordinal);
     }
 
@@ -101,7 +101,7 @@ public sealed class CliTests : IDisposable
         (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
         (await Ubd("leaf", "create", "--data", Data, "--name", "n1", "--parent", "base")).Ok();
         string qcow2 = Path.Combine(_directory, "n1.qcow2");
-        (await Ubd("export", "--data", Data, "--layer", "n1", "--output", qcow2, "--format", "qcow2")).Ok();
+        (await Ubd("export", "n1", "--data", Data, "--output", qcow2, "--format", "qcow2")).Ok();
         Assert.Contains("qcow2", (await Tools.RunAsync("qemu-img", "info", qcow2)).Ok().Stdout, StringComparison.Ordinal);
         await using var server = new UbdServer(Data);
         await server.StartAsync();
@@ -126,7 +126,7 @@ public sealed class CliTests : IDisposable
         byte[] bytes = await File.ReadAllBytesAsync(bitmap);
         bytes[^1] ^= 0xFF;
         await File.WriteAllBytesAsync(bitmap, bytes);
-        Tools.Result result = await Ubd("export", "--data", Data, "--layer", "base", "--output", Path.Combine(_directory, "x.raw"));
+        Tools.Result result = await Ubd("export", "base", "--data", Data, "--output", Path.Combine(_directory, "x.raw"));
         Assert.Equal(5, result.ExitCode);
         Assert.Contains("damaged", result.Stderr, StringComparison.Ordinal);
     }

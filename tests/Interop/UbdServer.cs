@@ -46,9 +46,12 @@ public sealed class UbdServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The HTTP API's base URL (a free port chosen at start).</summary>
+    public string HttpUrl { get; private set; } = "";
+
     private async Task StartOnceAsync()
     {
-        var arguments = new List<string> { "serve", "--data", DataDirectory, "--nbd-listen", $"127.0.0.1:{Port}", "--log-level", "Warning" };
+        var arguments = new List<string> { "serve", "--data", DataDirectory, "--nbd-listen", $"127.0.0.1:{Port}", "--http-listen", "127.0.0.1:0", "--log-level", "Warning" };
         if (AutoLeaf is not null)
         {
             arguments.AddRange(["--auto-leaf", AutoLeaf]);
@@ -62,6 +65,10 @@ public sealed class UbdServer : IAsyncDisposable
             if (line is null)
             {
                 throw new InvalidOperationException($"ubd serve exited with code {(_process.HasExited ? _process.ExitCode : -1)} before it was ready");
+            }
+            if (line.StartsWith("ubd: HTTP API on ", StringComparison.Ordinal))
+            {
+                HttpUrl = line["ubd: HTTP API on ".Length..].Split(' ')[0];
             }
             if (line.StartsWith("ubd: serving NBD on", StringComparison.Ordinal))
             {

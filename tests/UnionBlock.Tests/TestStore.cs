@@ -47,6 +47,10 @@ public static class TestStore
             }
         }
 
+        public IReadOnlyList<LayerRecord> ChildrenOf(Guid id) => [.. All.Where(l => l.ParentId == id)];
+
+        public LayerRecord? LatestEdition(string lineage) => All.Where(l => l.Lineage == lineage).MaxBy(l => l.Edition);
+
         public void Commit(IReadOnlyList<LayerRecord> upserts, IReadOnlyList<Guid> deletes)
         {
             lock (_lock)

@@ -26,6 +26,8 @@ public sealed class ApiTask
 
     public int ErrorStatus { get; private set; }
 
+    public string? ErrorTitle { get; private set; }
+
     public DateTimeOffset? Finished { get; private set; }
 
     public bool IsFinished => Finished is not null;
@@ -35,7 +37,7 @@ public sealed class ApiTask
     {
         lock (_lock)
         {
-            return new TaskView(Id, Kind, Target, State, Done, Total, Created, Finished, Result, Error);
+            return new TaskView(Id, Kind, Target, State, Done, Total, Created, Finished, Result, Error, ErrorStatus, ErrorTitle);
         }
     }
 
@@ -60,12 +62,13 @@ public sealed class ApiTask
         Wake();
     }
 
-    public void Fail(string error, int status)
+    public void Fail(string error, int status, string title)
     {
         lock (_lock)
         {
             Error = error;
             ErrorStatus = status;
+            ErrorTitle = title;
             State = "failed";
             Finished = DateTimeOffset.UtcNow;
         }
@@ -103,4 +106,4 @@ public sealed class ApiTask
 }
 
 /// <summary>A task as the API shows it.</summary>
-public sealed record TaskView(string Id, string Kind, string Target, string State, long Done, long Total, DateTimeOffset Created, DateTimeOffset? Finished, object? Result, string? Error);
+public sealed record TaskView(string Id, string Kind, string Target, string State, long Done, long Total, DateTimeOffset Created, DateTimeOffset? Finished, object? Result, string? Error, int ErrorStatus, string? ErrorTitle);

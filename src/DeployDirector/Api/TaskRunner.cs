@@ -26,8 +26,8 @@ public sealed class TaskRunner
             }
             catch (Exception exception)
             {
-                (int status, string _, string detail) = ProblemMapping.Describe(exception);
-                task.Fail(detail, status);
+                (int status, string title, string detail) = ProblemMapping.Describe(exception);
+                task.Fail(detail, status, title);
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         return task;

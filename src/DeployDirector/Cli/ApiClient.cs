@@ -57,7 +57,7 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
         }).ConfigureAwait(false);
         if (final.GetProperty("state").GetString() == "failed")
         {
-            throw new ApiException(500, "task failed", $"{label} failed: {final.GetProperty("error").GetString()}");
+            throw new ApiException(final.GetProperty("errorStatus").GetInt32(), final.Str("errorTitle"), $"{label} failed: {final.GetProperty("error").GetString()}");
         }
         return final.GetProperty("result");
     }

@@ -46,7 +46,12 @@ internal static class UbdCommandLine
         catch (ApiException exception)
         {
             Output.Error(exception.Message);
-            return exception.Status == 400 && exception.Title == "usage" ? ExitCodes.Usage : exception.ExitCode;
+            if (exception.Status == 400 && exception.Title == "usage")
+            {
+                Console.Error.WriteLine("Run 'ubd --help' (or 'ubd COMMAND --help') for usage.");
+                return ExitCodes.Usage;
+            }
+            return exception.ExitCode;
         }
         catch (HttpRequestException exception)
         {

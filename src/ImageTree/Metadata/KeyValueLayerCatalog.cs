@@ -14,8 +14,8 @@ public sealed class KeyValueLayerCatalog : ILayerCatalog
     private const string Prefix = "layer/";
     private readonly IKeyValueStore _store;
     private readonly Lock _lock = new();
-    private Dictionary<Guid, LayerRecord> _byId;
-    private Dictionary<string, LayerRecord> _byName;
+    private readonly Dictionary<Guid, LayerRecord> _byId;
+    private readonly Dictionary<string, LayerRecord> _byName;
 
     public KeyValueLayerCatalog(IKeyValueStore store)
     {
@@ -24,6 +24,61 @@ public sealed class KeyValueLayerCatalog : ILayerCatalog
             .Select(e => JsonSerializer.Deserialize<LayerRecord>(e.Value, MetadataJson.Options)!)
             .ToDictionary(l => l.Id);
         _byName = _byId.Values.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        foreach (LayerRecord layer in _byId.Values)
+        {
+            Index(layer);
+        }
+    }
+
+    private readonly Dictionary<Guid, HashSet<Guid>> _children = [];
+    private readonly Dictionary<string, SortedDictionary<int, Guid>> _editions = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<LayerRecord> ChildrenOf(Guid id)
+    {
+        lock (_lock)
+        {
+            return _children.TryGetValue(id, out HashSet<Guid>? children) ? [.. children.Select(c => _byId[c])] : [];
+        }
+    }
+
+    public LayerRecord? LatestEdition(string lineage)
+    {
+        lock (_lock)
+        {
+            return _editions.TryGetValue(lineage, out var editions) && editions.Count > 0 ? _byId[editions.Last().Value] : null;
+        }
+    }
+
+    private void Index(LayerRecord layer)
+    {
+        if (layer.ParentId is { } parent)
+        {
+            if (!_children.TryGetValue(parent, out HashSet<Guid>? set))
+            {
+                _children[parent] = set = [];
+            }
+            set.Add(layer.Id);
+        }
+        if (layer.Lineage is { } lineage)
+        {
+            if (!_editions.TryGetValue(lineage, out var editions))
+            {
+                _editions[lineage] = editions = [];
+            }
+            editions[layer.Edition] = layer.Id;
+        }
+    }
+
+    private void Unindex(LayerRecord layer)
+    {
+        if (layer.ParentId is { } parent && _children.TryGetValue(parent, out HashSet<Guid>? set))
+        {
+            set.Remove(layer.Id);
+        }
+        if (layer.Lineage is { } lineage && _editions.TryGetValue(lineage, out var editions))
+        {
+            editions.Remove(layer.Edition);
+        }
     }
 
     public IReadOnlyCollection<LayerRecord> All
@@ -67,17 +122,25 @@ public sealed class KeyValueLayerCatalog : ILayerCatalog
         lock (_lock)
         {
             _store.Write(batch);
-            var byId = new Dictionary<Guid, LayerRecord>(_byId);
             foreach (Guid id in deletes)
             {
-                byId.Remove(id);
+                if (_byId.Remove(id, out LayerRecord? gone))
+                {
+                    _byName.Remove(gone.Name);
+                    Unindex(gone);
+                }
             }
             foreach (LayerRecord layer in upserts)
             {
-                byId[layer.Id] = layer;
+                if (_byId.TryGetValue(layer.Id, out LayerRecord? old))
+                {
+                    _byName.Remove(old.Name);
+                    Unindex(old);
+                }
+                _byId[layer.Id] = layer;
+                _byName[layer.Name] = layer;
+                Index(layer);
             }
-            _byId = byId;
-            _byName = byId.Values.ToDictionary(l => l.Name, StringComparer.Ordinal);
         }
     }
 

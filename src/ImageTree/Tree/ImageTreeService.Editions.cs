@@ -22,8 +22,7 @@ public sealed partial class ImageTreeService
             $"no layer or lineage named '{name}'. 'ubd image list' shows the editions, 'ubd leaf list' the leaves.");
     }
 
-    public LayerRecord? LatestEdition(string lineage) =>
-        Layers.Layers.Where(l => l.Lineage == lineage).MaxBy(l => l.Edition);
+    public LayerRecord? LatestEdition(string lineage) => Layers.LatestEdition(lineage);
 
     public IReadOnlyList<LineageInfo> Lineages() =>
         [.. Layers.Layers.Where(l => l.Lineage is not null)

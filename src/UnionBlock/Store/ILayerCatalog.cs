@@ -12,5 +12,11 @@ public interface ILayerCatalog : IDisposable
 
     LayerRecord? Get(Guid id);
 
+    /// <summary>Layers whose parent is <paramref name="id"/> (indexed: the API asks on every answer).</summary>
+    IReadOnlyList<LayerRecord> ChildrenOf(Guid id);
+
+    /// <summary>The highest edition of <paramref name="lineage"/>, or null.</summary>
+    LayerRecord? LatestEdition(string lineage);
+
     void Commit(IReadOnlyList<LayerRecord> upserts, IReadOnlyList<Guid> deletes);
 }

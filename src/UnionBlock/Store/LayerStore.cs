@@ -68,7 +68,10 @@ public sealed partial class LayerStore : IDisposable
 
     /// <summary>Layers whose parent is <paramref name="layer"/>.</summary>
     public IReadOnlyList<LayerRecord> Children(LayerRecord layer) =>
-        [.. _catalog.All.Where(l => l.ParentId == layer.Id).OrderBy(l => l.Name, StringComparer.Ordinal)];
+        [.. _catalog.ChildrenOf(layer.Id).OrderBy(l => l.Name, StringComparer.Ordinal)];
+
+    /// <summary>The highest edition of <paramref name="lineage"/>, or null.</summary>
+    public LayerRecord? LatestEdition(string lineage) => _catalog.LatestEdition(lineage);
 
     public LayerRecord? Parent(LayerRecord layer) => layer.ParentId is { } id ? _catalog.Get(id) : null;
 
