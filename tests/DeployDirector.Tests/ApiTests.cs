@@ -109,6 +109,31 @@ public sealed class ApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_finishes_after_the_client_that_started_it_is_gone()
+    {
+        string output = Path.Combine(_api.Scratch, "after-disconnect.raw");
+        string location;
+        using (HttpClient starter = _api.Client(_api.OperatorToken))
+        {
+            HttpResponseMessage accepted = await starter.PostAsJsonAsync("/api/v1/layers/base/export", new { path = output });
+            location = accepted.Headers.Location!.ToString();
+        }
+        HttpClient other = _api.Client(_api.ReaderToken);
+        JsonElement task = default;
+        for (int i = 0; i < 200; i++)
+        {
+            task = await Json(await other.GetAsync(location));
+            if (task.GetProperty("state").GetString() != "running")
+            {
+                break;
+            }
+            await Task.Delay(50);
+        }
+        Assert.Equal("succeeded", task.GetProperty("state").GetString());
+        Assert.Equal(1L << 20, new FileInfo(output).Length);
+    }
+
+    [Fact]
     public async Task The_server_serves_its_OpenAPI_document()
     {
         JsonElement document = await Json(await _api.Client(null).GetAsync("/openapi/v1.json"));

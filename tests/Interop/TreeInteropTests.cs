@@ -123,6 +123,71 @@ public sealed class TreeInteropTests : IDisposable
         Assert.Equal(0, DepthAt(6L << 20));   // a hole in every layer
     }
 
+    public static TheoryData<string, string, bool> KillPoints => new()
+    {
+        { "freeze", "swap-leaf-before-commit", false },
+        { "freeze", "swap-leaf-after-commit", true },
+        { "import-delta", "new-layer-before-commit", false },
+        { "hoist", "hoist-before-commit", false },
+        { "delete", "delete-after-commit", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(KillPoints))]
+    public async Task Killing_ubd_at_a_fault_point_loses_nothing_committed(string operation, string point, bool committed)
+    {
+        string image = Image("base.img", 3);
+        (await Ubd("image", "import", image, "--name", "base", "--data", Data)).Ok();
+        (await Ubd("leaf", "create", "--name", "n1", "--parent", "base", "--data", Data)).Ok();
+        (await Ubd("leaf", "create", "--name", "n2", "--parent", "base", "--data", Data)).Ok();
+        (await Ubd("leaf", "create", "--name", "gone", "--parent", "base", "--data", Data)).Ok();
+        await using (var server = new UbdServer(Data))
+        {
+            await server.StartAsync();
+            foreach (string leaf in new[] { "n1", "n2" })
+            {
+                (await Tools.RunAsync("qemu-io", "-f", "raw", "-c", "write -P 0x5a 1M 64k", "-c", "flush", server.Uri(leaf))).Ok();
+            }
+        }
+        string[] command = operation switch
+        {
+            "freeze" => ["leaf", "freeze", "n1", "--into", "web"],
+            "import-delta" => ["image", "import", Image("patched.img", 3, f => f.Write(new byte[4096])), "--name", "base", "--delta-over", "base@1"],
+            "hoist" => ["image", "reconcile", "--parent", "base@1", "--percent", "50"],
+            _ => ["layer", "delete", "gone"],
+        };
+        Tools.Result killed = await Tools.RunAsync("env", [$"UBD_CRASH_AT={point}", Tools.Ubd, .. command, "--data", Data]);
+        Assert.NotEqual(0, killed.ExitCode);
+
+        JsonElement layers = JsonDocument.Parse((await Ubd("image", "list", "--json", "--data", Data)).Ok().Stdout).RootElement;
+        string[] names = [.. layers.EnumerateArray().Select(l => l.GetProperty("name").GetString()!)];
+        string created = operation switch { "freeze" => "web@1", "import-delta" => "base@2", "hoist" => "base@2", _ => "gone" };
+        Assert.Equal(operation == "delete" ? !committed : committed, names.Contains(created));
+        await using var restarted = new UbdServer(Data);
+        await restarted.StartAsync();
+        foreach (string leaf in new[] { "n1", "n2" })
+        {
+            (await Tools.RunAsync("qemu-io", "-f", "raw", "-c", "read -P 0x5a 1M 64k", "-c", "read -P 0 6M 64k", restarted.Uri(leaf))).Ok()
+                .Stdout.Contains("failed", StringComparison.Ordinal).ShouldBeFalse();
+        }
+    }
+
+    [Fact]
+    public async Task A_quota_turns_into_ENOSPC_for_an_NBD_client_and_nothing_is_written()
+    {
+        (await Ubd("image", "import", Image("base.img", 4), "--name", "base", "--data", Data)).Ok();
+        // The base references 1 MiB; the node may allocate 256 KiB more.
+        (await Ubd("leaf", "create", "--name", "n1", "--parent", "base", "--quota", $"{(1 << 20) + (256 << 10)}", "--data", Data)).Ok();
+        await using var server = new UbdServer(Data);
+        await server.StartAsync();
+        (await Tools.RunAsync("qemu-io", "-f", "raw", "-c", "write -P 1 0 1M", "-c", "write -P 2 2M 256k", "-c", "flush", server.Uri("n1"))).Ok()
+            .Stdout.Contains("failed", StringComparison.Ordinal).ShouldBeFalse();
+        Tools.Result refused = await Tools.RunAsync("qemu-io", "-f", "raw", "-c", "write -P 3 4M 64k", server.Uri("n1"));
+        Assert.Contains("No space left on device", refused.Stdout + refused.Stderr, StringComparison.Ordinal);
+        (await Tools.RunAsync("qemu-io", "-f", "raw", "-c", "read -P 0 4M 64k", "-c", "read -P 2 2M 256k", server.Uri("n1"))).Ok()
+            .Stdout.Contains("failed", StringComparison.Ordinal).ShouldBeFalse();
+    }
+
     public void Dispose()
     {
         try

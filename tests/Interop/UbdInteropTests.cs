@@ -26,7 +26,7 @@ public sealed class UbdInteropTests
         Tools.Result list = (await Tools.RunAsync("nbdinfo", "--list", "--json", peer.Uri(""))).Ok();
         var names = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("exports").EnumerateArray()
             .Select(e => e.GetProperty("export-name").GetString()).ToList();
-        Assert.Contains("base", names);
+        Assert.Contains("base@1", names); // the first edition of the lineage "base"
         Assert.Contains("node7", names);
     }
 

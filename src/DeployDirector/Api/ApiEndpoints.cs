@@ -111,8 +111,11 @@ public static class ApiEndpoints
         {
             Task changed = task.Changed(aborted);
             TaskView view = task.View();
-            await WriteEvent(context, task.IsFinished ? "done" : "progress", view).ConfigureAwait(false);
-            if (task.IsFinished)
+            // Decide from the snapshot just written: the task may finish in between, and then the
+            // next round sends "done".
+            bool finished = view.Finished is not null;
+            await WriteEvent(context, finished ? "done" : "progress", view).ConfigureAwait(false);
+            if (finished)
             {
                 return;
             }

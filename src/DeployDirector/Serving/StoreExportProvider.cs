@@ -16,7 +16,7 @@ public sealed class StoreExportProvider(ImageTreeService tree, string? autoLeafP
     public IReadOnlyList<NbdExportListing> List() =>
         [.. tree.Layers.Layers.Select(l => new NbdExportListing(l.Name, Describe(l)))];
 
-    public NbdExport? TryOpen(string name, out string? error)
+    public NbdExport? TryOpen(string name, ExportUse use, out string? error)
     {
         if (LayerName.Problem(name) is { } problem)
         {
@@ -25,7 +25,8 @@ public sealed class StoreExportProvider(ImageTreeService tree, string? autoLeafP
         }
         try
         {
-            LayerRecord? layer = tree.Layers.Find(name);
+            // A lineage alone serves its latest edition (read-only), never a new leaf of that name.
+            LayerRecord? layer = tree.Layers.Find(name) ?? (tree.LatestEdition(name) is { } latest ? latest : null);
             if (layer is null)
             {
                 if (autoLeafParent is null)
@@ -33,13 +34,21 @@ public sealed class StoreExportProvider(ImageTreeService tree, string? autoLeafP
                     error = $"no export named '{name}' (the server was started without --auto-leaf)";
                     return null;
                 }
-                layer = tree.Layers.GetOrCreateLeaf(name, tree.Resolve(autoLeafParent).Name);
+                try
+                {
+                    layer = tree.CreateLeaf(name, autoLeafParent);
+                }
+                catch (StoreException exists) when (exists.Kind == StoreErrorKind.AlreadyExists && tree.Layers.Find(name) is { } raced)
+                {
+                    layer = raced; // another connection registered it a moment ago
+                }
             }
-            IDisposable? attachment = layer.Kind == LayerKind.Leaf ? tree.Attach(layer, "nbd") : null;
+            // Only a client that goes on to use the disk is a node attached to it; INFO is a look.
+            IDisposable? attachment = layer.Kind == LayerKind.Leaf && use.Transmission ? tree.Attach(layer, use.Peer) : null;
             DeviceLease lease;
             try
             {
-                lease = tree.Layers.OpenDevice(name);
+                lease = tree.Layers.OpenDevice(layer.Name);
             }
             catch
             {
@@ -54,7 +63,7 @@ public sealed class StoreExportProvider(ImageTreeService tree, string? autoLeafP
                 return null;
             }
             error = null;
-            return new NbdExport(name, lease.Device, Describe(lease.Layer), () =>
+            return new NbdExport(layer.Name, lease.Device, Describe(lease.Layer), () =>
             {
                 lease.Dispose();
                 attachment?.Dispose();

@@ -10,7 +10,8 @@ public interface IKeyValueStore : IDisposable
     byte[]? Get(ReadOnlySpan<byte> key);
 
     /// <summary>Applies every put and delete of <paramref name="batch"/> at once, durably
-    /// (synced) before returning: after a crash either all of it or none of it is there.</summary>
+    /// (synced, unless the batch says otherwise) before returning: after a crash either all of it
+    /// or none of it is there.</summary>
     void Write(KeyValueBatch batch);
 
     /// <summary>Entries whose key starts with <paramref name="prefix"/>, in key order.</summary>

@@ -7,6 +7,10 @@ public sealed class KeyValueBatch
 
     public IReadOnlyList<(byte[] Key, byte[]? Value)> Operations => _operations;
 
+    /// <summary>False for records whose loss in a power cut costs nothing (events): the write is
+    /// still atomic and survives a process crash, but does not wait for the disk.</summary>
+    public bool Durable { get; init; } = true;
+
     public KeyValueBatch Put(byte[] key, byte[] value)
     {
         _operations.Add((key, value));

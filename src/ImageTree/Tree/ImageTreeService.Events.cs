@@ -33,7 +33,8 @@ public sealed partial class ImageTreeService
         lock (_events)
         {
             stored = new TreeEvent(_nextEvent++, DateTimeOffset.UtcNow, kind, layer, message);
-            var batch = new KeyValueBatch().Put(EventKey(stored.Sequence), JsonSerializer.SerializeToUtf8Bytes(stored, MetadataJson.Options));
+            // Events are history, not state: a power cut may lose the newest, a crash does not.
+            var batch = new KeyValueBatch { Durable = false }.Put(EventKey(stored.Sequence), JsonSerializer.SerializeToUtf8Bytes(stored, MetadataJson.Options));
             if (stored.Sequence > EventsKept)
             {
                 batch.Delete(EventKey(stored.Sequence - EventsKept));

@@ -42,6 +42,10 @@ public sealed partial class ImageTreeService
         LayerRecord leaf;
         lock (_policy)
         {
+            if (LatestEdition(name) is not null)
+            {
+                throw new StoreException(StoreErrorKind.AlreadyExists, $"'{name}' is a lineage (its editions are {name}@N); choose another leaf name");
+            }
             LayerRecord parentLayer = Resolve(parent);
             CheckQuota(parentLayer, quotaBytes, softQuotaBytes);
             leaf = Layers.CreateLeaf(name, parentLayer.Name, quotaBytes, softQuotaBytes);

@@ -43,7 +43,7 @@ public sealed partial class NbdConnection
         {
             NbdProtocolException.Throw(ProtocolViolation.UnknownExportOnExportName, "malformed export name");
         }
-        NbdExport? export = Open(name, out string? error);
+        NbdExport? export = Open(name, transmission: true, out string? error);
         if (export is null)
         {
             NbdProtocolException.Throw(ProtocolViolation.UnknownExportOnExportName, error ?? name);
@@ -82,7 +82,7 @@ public sealed partial class NbdConnection
         {
             return Reply(option, NbdWire.RepErrInvalid, "malformed NBD_OPT_INFO/GO request");
         }
-        NbdExport? export = Open(name, out string? error);
+        NbdExport? export = Open(name, transmission: option == NbdWire.OptGo, out string? error);
         if (export is null)
         {
             return Reply(option, NbdWire.RepErrUnknown, error ?? $"no export named '{name}'");
@@ -160,7 +160,7 @@ public sealed partial class NbdConnection
         {
             return Reply(option, NbdWire.RepErrInvalid, "malformed metadata context request");
         }
-        NbdExport? export = Open(exportName, out string? error);
+        NbdExport? export = Open(exportName, transmission: false, out string? error);
         if (export is null)
         {
             return Reply(option, NbdWire.RepErrUnknown, error ?? $"no export named '{exportName}'");
@@ -199,7 +199,7 @@ public sealed partial class NbdConnection
         Reply(option, NbdWire.RepMetaContext, payload);
     }
 
-    private NbdExport? Open(string name, out string? error)
+    private NbdExport? Open(string name, bool transmission, out string? error)
     {
         if (name.Length == 0)
         {
@@ -210,7 +210,7 @@ public sealed partial class NbdConnection
                 return null;
             }
         }
-        return _exports.TryOpen(name, out error);
+        return _exports.TryOpen(name, new ExportUse(_peer, transmission), out error);
     }
 
     /// <summary>Flags advertised for an export: only what the device reports it can do.</summary>

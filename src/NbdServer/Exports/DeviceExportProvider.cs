@@ -9,7 +9,7 @@ public sealed class DeviceExportProvider(IReadOnlyDictionary<string, IBlockDevic
 
     public IReadOnlyList<NbdExportListing> List() => [.. devices.Keys.Order(StringComparer.Ordinal).Select(n => new NbdExportListing(n, null))];
 
-    public NbdExport? TryOpen(string name, out string? error)
+    public NbdExport? TryOpen(string name, ExportUse use, out string? error)
     {
         if (devices.TryGetValue(name, out IBlockDevice? device))
         {

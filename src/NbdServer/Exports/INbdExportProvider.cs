@@ -11,8 +11,13 @@ public interface INbdExportProvider
 
     /// <summary>Opens an export for one connection (or one INFO query). The caller disposes it.</summary>
     /// <returns>Null when the name is unknown or the export cannot be served; <paramref name="error"/> then says why.</returns>
-    NbdExport? TryOpen(string name, out string? error);
+    NbdExport? TryOpen(string name, ExportUse use, out string? error);
 }
+
+/// <summary>Who opens an export and why: <paramref name="Peer"/> is the client's address;
+/// <paramref name="Transmission"/> is false for a query (INFO, metadata contexts) that will not
+/// read or write, true when the client goes on to use the disk (GO, EXPORT_NAME).</summary>
+public readonly record struct ExportUse(string Peer, bool Transmission);
 
 /// <summary>A name and an optional human-readable description.</summary>
 public sealed record NbdExportListing(string Name, string? Description);

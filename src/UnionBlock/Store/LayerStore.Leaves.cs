@@ -32,15 +32,6 @@ public sealed partial class LayerStore
         }
     }
 
-    /// <summary>The leaf called <paramref name="name"/>, created over <paramref name="parentName"/> when it does not exist yet.</summary>
-    public LayerRecord GetOrCreateLeaf(string name, string parentName)
-    {
-        lock (_operations)
-        {
-            return Find(name) ?? CreateLeaf(name, parentName);
-        }
-    }
-
     /// <summary>
     /// Seals the leaf's current contents into a new branch and lets the leaf go on, empty, over it.
     /// A node using the leaf sees the same disk throughout: its writes during the freeze land in the

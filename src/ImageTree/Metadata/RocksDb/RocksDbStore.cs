@@ -12,6 +12,7 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
     private nint _db;
     private readonly nint _options;
     private readonly nint _writeOptions;
+    private readonly nint _lazyWriteOptions;
     private readonly nint _readOptions;
 
     public RocksDbStore(string directory)
@@ -21,6 +22,7 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
         rocksdb_options_set_create_if_missing(_options, 1);
         _writeOptions = rocksdb_writeoptions_create();
         rocksdb_writeoptions_set_sync(_writeOptions, 1);
+        _lazyWriteOptions = rocksdb_writeoptions_create();
         _readOptions = rocksdb_readoptions_create();
         _db = rocksdb_open(_options, directory, out nint error);
         if (error != 0)
@@ -73,7 +75,7 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
             lock (_gate)
             {
                 ObjectDisposedException.ThrowIf(_db == 0, this);
-                rocksdb_write(_db, _writeOptions, native, out nint error);
+                rocksdb_write(_db, batch.Durable ? _writeOptions : _lazyWriteOptions, native, out nint error);
                 RocksDbException.ThrowIfError(error);
             }
         }
@@ -136,6 +138,7 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
     {
         rocksdb_readoptions_destroy(_readOptions);
         rocksdb_writeoptions_destroy(_writeOptions);
+        rocksdb_writeoptions_destroy(_lazyWriteOptions);
         rocksdb_options_destroy(_options);
     }
 }
