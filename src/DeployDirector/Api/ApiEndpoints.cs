@@ -18,6 +18,7 @@ public static class ApiEndpoints
         MapEditions(api);
         MapOperations(api);
         MapTasks(api.MapGroup("/tasks").WithTags("tasks"));
+        MapNodes(api);
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).WithTags("health").WithSummary("Liveness check (no token needed)");
     }
 
@@ -96,6 +97,18 @@ public static class ApiEndpoints
         tasks.MapGet("/{id}", (TaskRunner runner, string id) => runner.Get(id) is { } task ? Results.Ok(task.View()) : NoTask(id))
             .WithSummary("A task's state, progress and result");
         tasks.MapGet("/{id}/events", StreamTask).WithSummary("A task's progress as it happens (text/event-stream)");
+    }
+
+    private static void MapNodes(RouteGroupBuilder api)
+    {
+        RouteGroupBuilder nodes = api.MapGroup("/nodes").WithTags("nodes");
+        nodes.MapGet("/", (ImageTreeService tree) => tree.Nodes()).WithSummary("Nodes: MAC, leaf, edition, boots, bytes read and written");
+        nodes.MapGet("/{mac}", (ImageTreeService tree, string mac) => tree.Node(mac)).WithSummary("One node");
+        nodes.MapPatch("/{mac}", (ImageTreeService tree, string mac, NodeSettingsRequest request) => tree.SetNode(mac, request.Edition, request.KernelArgs))
+            .WithSummary("A node's own boot settings: the edition it boots next (applied at its next boot) and kernel arguments");
+        api.MapGet("/boot-groups", (ImageTreeService tree) => tree.BootGroups()).WithTags("nodes").WithSummary("Boot settings per group");
+        api.MapPut("/boot-groups/{group}", (ImageTreeService tree, string group, NodeSettingsRequest request) => tree.SetBootGroup(group, request.Edition, request.KernelArgs))
+            .WithTags("nodes").WithSummary("Boot settings for every node whose leaf sits on an edition of this lineage");
     }
 
     private static async Task StreamTask(HttpContext context, TaskRunner runner, string id)

@@ -46,6 +46,10 @@ public static class ApiPipeline
         {
             endpoints.MapOpenApi("/openapi/{documentName}.json");
             endpoints.MapUnionBlockApi();
+            if (endpoints.ServiceProvider.GetService<Boot.BootOptions>() is not null)
+            {
+                Boot.BootEndpoints.MapBootService(endpoints);
+            }
         });
     }
 
@@ -84,7 +88,8 @@ public static class ApiPipeline
     private static async Task Authenticate(HttpContext context, RequestDelegate next)
     {
         PathString path = context.Request.Path;
-        bool open = path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi");
+        // Nodes booting have no token: the boot service is open (it only reads, and registers new nodes).
+        bool open = path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/boot");
         if (open || context.RequestServices.GetRequiredService<ApiOptions>().TrustLocalCaller)
         {
             await next(context).ConfigureAwait(false);

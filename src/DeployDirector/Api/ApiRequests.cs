@@ -32,3 +32,6 @@ public sealed record TokenCreated(string Name, string Role, string Token);
 
 /// <summary>Create an API token.</summary>
 public sealed record TokenRequest(string Name, ImageTree.Tree.TokenRole Role);
+
+/// <summary>Boot settings of a node or a group; null keeps a setting, "" clears it.</summary>
+public sealed record NodeSettingsRequest(string? Edition = null, string? KernelArgs = null);

@@ -22,6 +22,7 @@ internal static class UbdCommandLine
             TaskCommands.Events(),
             TaskCommands.Attachments(),
             TaskCommands.Tokens(),
+            NodeCommands.Build(),
         };
         return root;
     }

@@ -7,6 +7,17 @@ namespace UnionBlock.Store;
 public sealed partial class LayerStore
 {
     private readonly Dictionary<Guid, SharedDevice> _devices = [];
+    private readonly Dictionary<Guid, IoCounters> _closedCounters = [];
+
+    /// <summary>I/O on a layer's device since the store opened: devices closed since, plus the open one.</summary>
+    public IoCounters Counters(LayerRecord layer)
+    {
+        lock (_devices)
+        {
+            IoCounters total = _closedCounters.GetValueOrDefault(layer.Id);
+            return _devices.TryGetValue(layer.Id, out SharedDevice? shared) ? total + shared.Device.Counters : total;
+        }
+    }
 
     private sealed class SharedDevice(UnionDevice device)
     {
@@ -73,6 +84,7 @@ public sealed partial class LayerStore
             if (_devices.TryGetValue(lease.Layer.Id, out SharedDevice? shared) && --shared.Leases == 0)
             {
                 _devices.Remove(lease.Layer.Id);
+                _closedCounters[lease.Layer.Id] = _closedCounters.GetValueOrDefault(lease.Layer.Id) + shared.Device.Counters;
                 if (shared.Retired)
                 {
                     shared.Device.Leaf?.Abandon();

@@ -15,6 +15,7 @@ public sealed partial class UnionDevice
         try
         {
             ReadCore(offset, destination);
+            Interlocked.Add(ref _bytesRead, destination.Length);
             return BlockError.None;
         }
         catch (IOException exception)
@@ -63,6 +64,7 @@ public sealed partial class UnionDevice
                 break;
             case SourceKind.Leaf:
                 _leaf!.ReadData(source.Position + within, destination);
+                Interlocked.Add(ref _bytesReadFromLeaf, destination.Length);
                 break;
             case SourceKind.Root:
                 _chain.Root.Read(source.Position + within, destination);

@@ -86,6 +86,7 @@ public sealed partial class UnionDevice
             else
             {
                 _leaf!.ReadData(source.Position + within, run);
+                Interlocked.Add(ref _bytesReadFromLeaf, run.Length);
             }
             i = j;
         }

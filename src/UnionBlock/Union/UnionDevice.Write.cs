@@ -26,6 +26,7 @@ public sealed partial class UnionDevice
         _gate.EnterReadLock();
         try
         {
+            Interlocked.Add(ref _bytesWritten, data.Length);
             DeviceQuota? quota = _quota;
             if (quota is null)
             {

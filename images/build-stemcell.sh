@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds the sample stem cell from Debian packages, without mounting anything:
+#   vmlinuz     the kernel of linux-image-amd64 (unpacked from its .deb, not installed)
+#   initrd.img  busybox-static, nbd.ko / e1000.ko / ext4.ko and their dependencies, nbd-client and
+#               its libraries, and an /init that runs DHCP, attaches nbdroot= with -persist,
+#               mounts it and switch_roots
+#   root.img    a 64 MiB ext4 root (mke2fs -d) whose /sbin/init marks the boot on the console and
+#               keeps per-node state on the node's own disk
+# Output goes to a cache folder named by a hash of every input (these scripts and the package
+# versions), so it is rebuilt only when an input changes. Prints the folder on its last line.
+set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache="${UBD_CACHE:-$(dirname "$here")/.cache}/stemcell"
+for tool in modinfo cpio mke2fs dpkg-deb apt-get; do
+  command -v "$tool" > /dev/null || { echo "stem cell: $tool is missing; run ./setup.sh" >&2; exit 1; }
+done
+kernel_package="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
+kernel_version="$(apt-cache policy "$kernel_package" | awk '/Candidate/{print $2}')"
+inputs="$(cat "$here"/build-stemcell.sh "$here"/stemcell/*; echo "$kernel_package $kernel_version";
+  dpkg-query -W -f '${Version}' busybox-static nbd-client e2fsprogs)"
+key="$(printf '%s' "$inputs" | sha256sum | cut -c1-16)"
+out="$cache/$key"
+if [[ -f "$out/.complete" ]]; then
+  echo "$out"
+  exit 0
+fi
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+echo "stem cell: building $key (kernel $kernel_package $kernel_version)" >&2
+
+# 1. The kernel and its modules, unpacked from the package.
+(cd "$work" && apt-get download -q "$kernel_package" > /dev/null 2>&1)
+dpkg-deb -x "$work"/linux-image-*.deb "$work/kernel"
+release="$(ls "$work/kernel/lib/modules")"
+modules="$work/kernel/lib/modules/$release"
+
+# 2. The initramfs.
+initrd="$work/initrd"
+mkdir -p "$initrd"/{bin,dev,proc,sys,newroot,lib/modules}
+cp /bin/busybox "$initrd/bin/busybox"
+install -m 0755 "$here/stemcell/init-initramfs.sh" "$initrd/init"
+install -m 0755 "$here/stemcell/dhcp-event.sh" "$initrd/bin/dhcp-event"
+cp /usr/sbin/nbd-client "$initrd/bin/nbd-client"
+for library in $(ldd /usr/sbin/nbd-client | grep -o '/[^ ]*'); do
+  mkdir -p "$initrd$(dirname "$library")"
+  cp -L "$library" "$initrd$library"
+done
+# Modules in load order: dependencies first (modinfo reads them from each .ko; no depmod needed).
+declare -A loaded=()
+load() {
+  local name="$1" file dep
+  [[ -n "${loaded[$name]:-}" ]] && return
+  file="$(find "$modules/kernel" -name "$name.ko" -o -name "${name//_/-}.ko" | head -1)"
+  [[ -n "$file" ]] || { grep -q "/$name.ko" "$modules/modules.builtin" && return; echo "no module $name" >&2; exit 1; }
+  for dep in $(modinfo -F depends "$file" | tr ',' ' '); do load "$dep"; done
+  loaded[$name]=1
+  cp "$file" "$initrd/lib/modules/"
+  basename "$file" >> "$initrd/lib/modules/order"
+}
+for module in e1000 nbd crc32c_generic ext4; do load "$module"; done
+(cd "$initrd" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -6 > "$work/initrd.img")
+
+# 3. The root filesystem.
+rootfs="$work/rootfs"
+mkdir -p "$rootfs"/{bin,sbin,etc,proc,sys,dev,tmp,var/lib/node}
+cp /bin/busybox "$rootfs/bin/busybox"
+for applet in $(/bin/busybox --list); do
+  [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
+done
+install -m 0755 "$here/stemcell/init-root.sh" "$rootfs/sbin/init"
+echo "stemcell 1" > "$rootfs/etc/edition"
+echo "stemcell" > "$rootfs/etc/hostname"
+mke2fs -q -F -t ext4 -b 4096 -L stemcell -E root_owner=0:0 -d "$rootfs" "$work/root.img" 64M >&2
+
+mkdir -p "$out"
+cp "$work/kernel/boot/vmlinuz-$release" "$out/vmlinuz"
+cp "$work/initrd.img" "$work/root.img" "$out/"
+echo "$release" > "$out/kernel-release"
+touch "$out/.complete"
+echo "stem cell: $(du -h "$out/vmlinuz" | cut -f1) kernel, $(du -h "$out/initrd.img" | cut -f1) initramfs, $(du -h --apparent-size "$out/root.img" | cut -f1) root" >&2
+echo "$out"

@@ -1,0 +1,33 @@
+#!/bin/busybox sh
+# The initramfs's /init: bring the network up with DHCP, attach the root named by
+# nbdroot=HOST:PORT/EXPORT over NBD (reconnecting forever with -persist), mount it, switch_root.
+/bin/busybox --install -s /bin
+mkdir -p /proc /sys /dev /newroot
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+say() { echo "initramfs: $*" > /dev/console; }
+while read -r module; do insmod "/lib/modules/$module" 2>/dev/null; done < /lib/modules/order
+nbdroot=""
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in nbdroot=*) nbdroot="${arg#nbdroot=}" ;; esac
+done
+[ -n "$nbdroot" ] || { say "no nbdroot= on the kernel command line"; exec sh; }
+host="${nbdroot%%:*}"; rest="${nbdroot#*:}"; port="${rest%%/*}"; export_name="${rest#*/}"
+ip link set lo up
+ip link set eth0 up
+udhcpc -i eth0 -s /bin/dhcp-event -q -n -t 20 -T 1 || { say "DHCP failed"; exec sh; }
+say "attaching $export_name from $host:$port"
+until nbd-client "$host" "$port" /dev/nbd0 -N "$export_name" -b 4096 -persist -nonetlink; do
+  say "nbd-client failed; retrying"; sleep 1
+done
+# In ioctl mode nbd-client returns before its child has the device serving: retry briefly.
+tries=0
+until mount -t ext4 -o noatime /dev/nbd0 /newroot 2>/dev/null; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 20 ] || { say "cannot mount the root"; exec sh; }
+  sleep 0.5
+done
+say "root mounted; switching"
+umount /sys /proc
+exec switch_root /newroot /sbin/init

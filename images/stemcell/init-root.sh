@@ -1,0 +1,25 @@
+#!/bin/busybox sh
+# The stem cell's /sbin/init: marks the boot on the console and keeps the node's state on its own
+# disk (its leaf): a boot counter, a stamp naming the node, and a heartbeat file written and synced
+# every 2 seconds, so a test can see the disk keep working across a server restart.
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+node="unknown"
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in nbdroot=*) node="${arg##*/}" ;; esac
+done
+mkdir -p /var/lib/node
+boots=$(( $(cat /var/lib/node/boots 2>/dev/null || echo 0) + 1 ))
+echo "$boots" > /var/lib/node/boots
+echo "UNIONBLOCK-STAMP node=$node boot=$boots" > /var/lib/node/stamp
+sync
+echo "UNIONBLOCK: reached init node=$node boot=$boots edition=$(cat /etc/edition) uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/console
+beat=0
+while true; do
+  beat=$((beat + 1))
+  echo "$beat" > /var/lib/node/heartbeat
+  sync
+  echo "UNIONBLOCK: heartbeat $beat node=$node" > /dev/console
+  sleep 2
+done

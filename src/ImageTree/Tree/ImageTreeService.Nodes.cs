@@ -1,0 +1,184 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ImageTree.Metadata;
+using UnionBlock.Store;
+
+namespace ImageTree.Tree;
+
+/// <summary>A node known by its MAC address, bound to its leaf, with its own boot settings.</summary>
+public sealed record NodeRecord(string Mac, string Leaf, DateTimeOffset FirstSeen, DateTimeOffset? LastBoot, int Boots, string? Edition, string? KernelArgs);
+
+/// <summary>Boot settings for every node of a group (the lineage its leaf sits on).</summary>
+public sealed record BootGroupSettings(string Group, string? Edition, string? KernelArgs);
+
+/// <summary>A node as operators see it: where it boots from and what its disk did.</summary>
+public sealed record NodeInfo(
+    string Mac,
+    string Leaf,
+    string? Group,
+    string? Edition,
+    int Boots,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset? LastBoot,
+    bool Attached,
+    long BytesRead,
+    long BytesReadFromShared,
+    long BytesWritten,
+    string? EditionSetting,
+    string? KernelArgs);
+
+/// <summary>What a booting node gets: its leaf (the NBD export) and its kernel arguments.</summary>
+public sealed record BootPlan(string Mac, string Leaf, bool Registered, int Boot, string KernelArgs, string? MovedTo);
+
+public sealed partial class ImageTreeService
+{
+    private const string NodePrefix = "node/";
+    private const string GroupPrefix = "bootgroup/";
+
+    [GeneratedRegex("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")]
+    private static partial Regex MacPattern();
+
+    /// <summary>The canonical form of a MAC address (lower case, colons); accepts '-' or no separators.</summary>
+    public static string NormalizeMac(string mac)
+    {
+        string hex = mac.Replace(":", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
+        string canonical = hex.Length == 12 ? string.Join(':', Enumerable.Range(0, 6).Select(i => hex.Substring(i * 2, 2))) : hex;
+        return MacPattern().IsMatch(canonical)
+            ? canonical
+            : throw new StoreException(StoreErrorKind.InvalidArgument, $"'{mac}' is not a MAC address (six hex bytes, e.g. 52:54:00:12:34:56)");
+    }
+
+    /// <summary>
+    /// A node is booting (its iPXE script was asked for). An unknown MAC registers: its leaf is created
+    /// over <paramref name="defaultEdition"/> at once. A boot is a fresh start, so the node's old
+    /// attachment is forgotten, and a move waiting for this boot (a refresh, or the node's or group's
+    /// edition setting) is made now, before the node reads a block.
+    /// </summary>
+    public BootPlan BootNode(string mac, string defaultEdition)
+    {
+        mac = NormalizeMac(mac);
+        NodeRecord node;
+        bool registered = false;
+        string? movedTo = null;
+        lock (_policy)
+        {
+            node = FindNode(mac) ?? Register(mac, defaultEdition, out registered);
+            LayerRecord leaf = Layers.Find(node.Leaf) ?? Layers.CreateLeaf(node.Leaf, Resolve(defaultEdition).Name);
+            lock (_attachments)
+            {
+                if (_attachments.Remove(leaf.Id))
+                {
+                    _metadata.Write(new KeyValueBatch().Delete(Key(AttachmentPrefix + leaf.Id.ToString("N"))));
+                }
+            }
+            movedTo = MoveForBoot(node, leaf);
+            node = node with { Boots = node.Boots + 1, LastBoot = DateTimeOffset.UtcNow };
+            SaveNode(node);
+        }
+        Publish(registered ? "node.registered" : "node.booted", node.Leaf, $"{mac} boot {node.Boots}" + (movedTo is null ? "" : $", moved onto {movedTo}"));
+        return new BootPlan(mac, node.Leaf, registered, node.Boots, KernelArgsFor(node), movedTo);
+    }
+
+    public IReadOnlyList<NodeInfo> Nodes() =>
+        [.. _metadata.Scan(Key(NodePrefix)).Select(e => Describe(JsonSerializer.Deserialize<NodeRecord>(e.Value, MetadataJson.Options)!)).OrderBy(n => n.Leaf, StringComparer.Ordinal)];
+
+    public NodeInfo Node(string mac) =>
+        Describe(FindNode(NormalizeMac(mac)) ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac}; 'ubd node list' shows the known ones"));
+
+    /// <summary>Sets a node's own edition (applied at its next boot) and kernel arguments; null leaves a
+    /// setting as it is, an empty string clears it.</summary>
+    public NodeInfo SetNode(string mac, string? edition, string? kernelArgs)
+    {
+        NodeRecord node = FindNode(NormalizeMac(mac)) ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac}");
+        if (!string.IsNullOrEmpty(edition) && !Resolve(edition).IsFrozen)
+        {
+            throw new StoreException(StoreErrorKind.WrongKind, $"'{edition}' is a leaf; a node boots an edition (a root or branch)");
+        }
+        node = node with
+        {
+            Edition = edition is null ? node.Edition : edition.Length == 0 ? null : edition,
+            KernelArgs = kernelArgs is null ? node.KernelArgs : kernelArgs.Length == 0 ? null : CheckKernelArgs(kernelArgs),
+        };
+        SaveNode(node);
+        Publish("node.updated", node.Leaf, $"edition {node.Edition ?? "(group's)"}, kernel args '{node.KernelArgs}'");
+        return Describe(node);
+    }
+
+    public BootGroupSettings SetBootGroup(string group, string? edition, string? kernelArgs)
+    {
+        if (LineageProblem(group) is { } problem)
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument, $"group: {problem}");
+        }
+        if (!string.IsNullOrEmpty(edition) && !Resolve(edition).IsFrozen)
+        {
+            throw new StoreException(StoreErrorKind.WrongKind, $"'{edition}' is a leaf; a group boots an edition");
+        }
+        var settings = new BootGroupSettings(group, string.IsNullOrEmpty(edition) ? null : edition, string.IsNullOrEmpty(kernelArgs) ? null : CheckKernelArgs(kernelArgs));
+        _metadata.Write(new KeyValueBatch().Put(Key(GroupPrefix + group), JsonSerializer.SerializeToUtf8Bytes(settings, MetadataJson.Options)));
+        Publish("bootgroup.updated", group, $"edition {settings.Edition ?? "-"}, kernel args '{settings.KernelArgs}'");
+        return settings;
+    }
+
+    public IReadOnlyList<BootGroupSettings> BootGroups() =>
+        [.. _metadata.Scan(Key(GroupPrefix)).Select(e => JsonSerializer.Deserialize<BootGroupSettings>(e.Value, MetadataJson.Options)!)];
+
+    private NodeRecord Register(string mac, string defaultEdition, out bool registered)
+    {
+        string leaf = "node-" + mac.Replace(":", "", StringComparison.Ordinal);
+        if (Layers.Find(leaf) is null)
+        {
+            CreateLeaf(leaf, defaultEdition);
+        }
+        registered = true;
+        return new NodeRecord(mac, leaf, DateTimeOffset.UtcNow, null, 0, null, null);
+    }
+
+    /// <summary>Moves the leaf onto the edition this boot should see, if it differs; returns its name.</summary>
+    private string? MoveForBoot(NodeRecord node, LayerRecord leaf)
+    {
+        LayerRecord parent = Layers.Get(leaf.ParentId!.Value)!;
+        string? wanted = node.Edition ?? (GroupOf(parent) is { } group ? BootGroup(group)?.Edition : null);
+        LayerRecord? target = leaf.NextBootParentId is { } pending ? Layers.Get(pending)
+            : wanted is not null ? Resolve(wanted) : null;
+        if (target is null || target.Id == parent.Id || Layers.IsOpen(leaf))
+        {
+            return null;
+        }
+        Layers.ReparentLeaf(leaf.Name, target.Name);
+        return target.Name;
+    }
+
+    private NodeInfo Describe(NodeRecord node)
+    {
+        LayerRecord? leaf = Layers.Find(node.Leaf);
+        LayerRecord? parent = leaf?.ParentId is { } id ? Layers.Get(id) : null;
+        UnionBlock.Union.IoCounters io = leaf is null ? default : Layers.Counters(leaf);
+        return new NodeInfo(node.Mac, node.Leaf, parent is null ? null : GroupOf(parent), parent?.Name, node.Boots, node.FirstSeen, node.LastBoot,
+            leaf is not null && IsAttached(leaf), io.Read, io.Read - io.ReadFromLeaf, io.Written, node.Edition, KernelArgsFor(node));
+    }
+
+    private string KernelArgsFor(NodeRecord node)
+    {
+        LayerRecord? leaf = Layers.Find(node.Leaf);
+        string? group = leaf?.ParentId is { } id && Layers.Get(id) is { } parent ? GroupOf(parent) : null;
+        return string.Join(' ', new[] { group is null ? null : BootGroup(group)?.KernelArgs, node.KernelArgs }.Where(a => !string.IsNullOrEmpty(a)));
+    }
+
+    private static string? GroupOf(LayerRecord frozen) => frozen.Lineage;
+
+    private BootGroupSettings? BootGroup(string group) =>
+        _metadata.Get(Key(GroupPrefix + group)) is { } value ? JsonSerializer.Deserialize<BootGroupSettings>(value, MetadataJson.Options) : null;
+
+    private NodeRecord? FindNode(string mac) =>
+        _metadata.Get(Key(NodePrefix + mac)) is { } value ? JsonSerializer.Deserialize<NodeRecord>(value, MetadataJson.Options) : null;
+
+    private void SaveNode(NodeRecord node) =>
+        _metadata.Write(new KeyValueBatch().Put(Key(NodePrefix + node.Mac), JsonSerializer.SerializeToUtf8Bytes(node, MetadataJson.Options)));
+
+    /// <summary>Kernel arguments go into an iPXE script: keep them to plain printable text.</summary>
+    private static string CheckKernelArgs(string args) =>
+        args.Length <= 1024 && args.All(c => c >= ' ' && c < 127 && c is not ('\\' or '$' or '`'))
+            ? args.Trim()
+            : throw new StoreException(StoreErrorKind.InvalidArgument, "kernel arguments are at most 1024 printable ASCII characters, without '\\', '$' or '`'");
+}
