@@ -8,7 +8,9 @@ packages=(
   qemu-utils libnbd-bin python3-libnbd fio      # qemu-img/qemu-io/qemu-nbd, nbdinfo/nbdsh/nbdcopy, fio's nbd engine
   nbdkit nbd-server                             # peers in bench/
   librocksdb7.8 liblz4-1                        # native storage libraries
-  e2fsprogs cpio busybox-static nbd-client      # building sample images
+  e2fsprogs cpio busybox-static nbd-client kmod # building the stem cell (images/build-stemcell.sh)
+  gcc libc6-dev                                 # the stem cell's static reconnect helper
+  qemu-system-x86 ipxe-qemu                     # emulated nodes that PXE-boot (ubd node launch)
   util-linux                                    # flock, used by ./ubd
 )
 
@@ -31,4 +33,6 @@ fi
 
 # Build once now so the first command does not pay for it.
 "$here/ubd" --help >/dev/null
+# The sample stem cell (kernel, initramfs, root image); cached, rebuilt only when its inputs change.
+"$here/images/build-stemcell.sh" >/dev/null
 echo "setup: ready"

@@ -6,6 +6,10 @@
 #               mounts it and switch_roots
 #   root.img    a 64 MiB ext4 root (mke2fs -d) whose /sbin/init marks the boot on the console and
 #               keeps per-node state on the node's own disk
+#   root-2.img  the same root with one file patched (/etc/edition says "stemcell 2"): a patched
+#               edition to publish as a delta (tests and the walk-through use it)
+# Both roots are built deterministically (fixed UUID, hash seed and time), so they differ only in
+# the patched file's block.
 # Output goes to a cache folder named by a hash of every input (these scripts and the package
 # versions), so it is rebuilt only when an input changes. Prints the folder on its last line.
 set -euo pipefail
@@ -69,13 +73,20 @@ for applet in $(/bin/busybox --list); do
   [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
 done
 install -m 0755 "$here/stemcell/init-root.sh" "$rootfs/sbin/init"
-echo "stemcell 1" > "$rootfs/etc/edition"
 echo "stemcell" > "$rootfs/etc/hostname"
-mke2fs -q -F -t ext4 -b 4096 -L stemcell -E root_owner=0:0 -d "$rootfs" "$work/root.img" 64M >&2
+make_root() {
+  echo "stemcell $1" > "$rootfs/etc/edition"
+  find "$rootfs" -exec touch -h -d @1700000000 {} +
+  E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -b 4096 -L stemcell \
+    -U 6f0e2b8a-3c1d-4e5f-9a7b-1c2d3e4f5a6b -E root_owner=0:0,hash_seed=0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e \
+    -d "$rootfs" "$2" 64M >&2
+}
+make_root 1 "$work/root.img"
+make_root 2 "$work/root-2.img"
 
 mkdir -p "$out"
 cp "$work/kernel/boot/vmlinuz-$release" "$out/vmlinuz"
-cp "$work/initrd.img" "$work/root.img" "$out/"
+cp "$work/initrd.img" "$work/root.img" "$work/root-2.img" "$out/"
 echo "$release" > "$out/kernel-release"
 touch "$out/.complete"
 echo "stem cell: $(du -h "$out/vmlinuz" | cut -f1) kernel, $(du -h "$out/initrd.img" | cut -f1) initramfs, $(du -h --apparent-size "$out/root.img" | cut -f1) root" >&2

@@ -17,6 +17,9 @@ public sealed class UbdServer : IAsyncDisposable
 
     public string? AutoLeaf { get; }
 
+    /// <summary>More `ubd serve` options (the boot service's, for instance).</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>Chosen on first start and kept across restarts, as a node would expect.</summary>
     public int Port { get; private set; }
 
@@ -56,6 +59,7 @@ public sealed class UbdServer : IAsyncDisposable
         {
             arguments.AddRange(["--auto-leaf", AutoLeaf]);
         }
+        arguments.AddRange(ExtraArguments);
         _process = Process.Start(Tools.StartInfo(Tools.Ubd, arguments))!;
         _ = _process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));

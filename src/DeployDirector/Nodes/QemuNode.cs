@@ -11,6 +11,7 @@ public sealed partial class QemuNode : IAsyncDisposable
 {
     public const string InitMarker = "UNIONBLOCK: reached init";
     private readonly Process _process;
+    private int _stopped;
 
     private QemuNode(string mac, string console, Process process)
     {
@@ -26,7 +27,7 @@ public sealed partial class QemuNode : IAsyncDisposable
 
     public Stopwatch Started { get; }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _stopped == 1 || _process.HasExited;
 
     /// <summary>Starts a VM whose DHCP boot file is <paramref name="bootUrl"/> (an iPXE script URL).</summary>
     public static QemuNode Start(string mac, string bootUrl, string console, int memoryMiB = 256)
@@ -69,7 +70,7 @@ public sealed partial class QemuNode : IAsyncDisposable
     /// <summary>Waits until the console shows <paramref name="marker"/> (after <paramref name="occurrence"/>-1 earlier ones); returns the seconds since start.</summary>
     public async Task<double?> WaitForAsync(string marker, TimeSpan timeout, int occurrence = 1)
     {
-        while (Started.Elapsed < timeout && !_process.HasExited)
+        while (Started.Elapsed < timeout && !HasExited)
         {
             if (Count(Console(), marker) >= occurrence)
             {
@@ -83,6 +84,10 @@ public sealed partial class QemuNode : IAsyncDisposable
     /// <summary>Stops the VM: QEMU exits on SIGTERM (the guest syncs its disk every 2 s).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
         if (!_process.HasExited)
         {
             _ = Terminate(_process.Id, 15); // SIGTERM: QEMU shuts down on its own
