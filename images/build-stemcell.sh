@@ -2,8 +2,8 @@
 # Builds the sample stem cell from Debian packages, without mounting anything:
 #   vmlinuz     the kernel of linux-image-amd64 (unpacked from its .deb, not installed)
 #   initrd.img  busybox-static, nbd.ko / e1000.ko / ext4.ko and their dependencies, nbd-client and
-#               its libraries, and an /init that runs DHCP, attaches nbdroot= with -persist,
-#               mounts it and switch_roots
+#               its libraries, nbd-attach (stemcell/nbd-attach.c: survives server restarts), and an
+#               /init that runs DHCP, attaches nbdroot=, mounts it and switch_roots
 #   root.img    a 64 MiB ext4 root (mke2fs -d) whose /sbin/init marks the boot on the console and
 #               keeps per-node state on the node's own disk
 #   root-2.img  the same root with one file patched (/etc/edition says "stemcell 2"): a patched
@@ -16,7 +16,7 @@ set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${UBD_CACHE:-$(dirname "$here")/.cache}/stemcell"
-for tool in modinfo cpio mke2fs dpkg-deb apt-get; do
+for tool in modinfo cpio mke2fs dpkg-deb apt-get gcc; do
   command -v "$tool" > /dev/null || { echo "stem cell: $tool is missing; run ./setup.sh" >&2; exit 1; }
 done
 kernel_package="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
@@ -46,6 +46,7 @@ cp /bin/busybox "$initrd/bin/busybox"
 install -m 0755 "$here/stemcell/init-initramfs.sh" "$initrd/init"
 install -m 0755 "$here/stemcell/dhcp-event.sh" "$initrd/bin/dhcp-event"
 cp /usr/sbin/nbd-client "$initrd/bin/nbd-client"
+gcc -static -O2 -Wall -o "$initrd/bin/nbd-attach" "$here/stemcell/nbd-attach.c"
 for library in $(ldd /usr/sbin/nbd-client | grep -o '/[^ ]*'); do
   mkdir -p "$initrd$(dirname "$library")"
   cp -L "$library" "$initrd$library"

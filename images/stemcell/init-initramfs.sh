@@ -1,6 +1,9 @@
 #!/bin/busybox sh
 # The initramfs's /init: bring the network up with DHCP, attach the root named by
-# nbdroot=HOST:PORT/EXPORT over NBD (reconnecting forever with -persist), mount it, switch_root.
+# nbdroot=HOST:PORT/EXPORT over NBD, mount it, switch_root. The root is attached by nbd-attach,
+# which keeps requests waiting through a server restart and reconnects; nbdattach=nbd-client on
+# the kernel command line uses the stock `nbd-client -persist` instead (it fails requests issued
+# while the server is down).
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /newroot
 mount -t proc proc /proc
@@ -9,8 +12,12 @@ mount -t devtmpfs dev /dev
 say() { echo "initramfs: $*" > /dev/console; }
 while read -r module; do insmod "/lib/modules/$module" 2>/dev/null; done < /lib/modules/order
 nbdroot=""
+attacher="nbd-attach"
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in nbdroot=*) nbdroot="${arg#nbdroot=}" ;; esac
+  case "$arg" in
+    nbdroot=*) nbdroot="${arg#nbdroot=}" ;;
+    nbdattach=*) attacher="${arg#nbdattach=}" ;;
+  esac
 done
 [ -n "$nbdroot" ] || { say "no nbdroot= on the kernel command line"; exec sh; }
 host="${nbdroot%%:*}"; rest="${nbdroot#*:}"; port="${rest%%/*}"; export_name="${rest#*/}"
@@ -18,8 +25,15 @@ ip link set lo up
 ip link set eth0 up
 udhcpc -i eth0 -s /bin/dhcp-event -q -n -t 20 -T 1 || { say "DHCP failed"; exec sh; }
 say "attaching $export_name from $host:$port"
-until nbd-client "$host" "$port" /dev/nbd0 -N "$export_name" -b 4096 -persist -nonetlink; do
-  say "nbd-client failed; retrying"; sleep 1
+attach() {
+  if [ "$attacher" = "nbd-client" ]; then
+    nbd-client "$host" "$port" /dev/nbd0 -N "$export_name" -b 4096 -persist -nonetlink
+  else
+    nbd-attach "$host" "$port" "$export_name" 0
+  fi
+}
+until attach; do
+  say "attaching failed; retrying"; sleep 1
 done
 # In ioctl mode nbd-client returns before its child has the device serving: retry briefly.
 tries=0

@@ -71,4 +71,30 @@ public sealed class BootTests
         Assert.Contains($"node={BootRig.Leaf(4)} boot=2", after.Console(), StringComparison.Ordinal);
         Assert.Equal("stemcell@2", (await rig.Node(4)).GetProperty("edition").GetString());
     }
+
+    [Fact]
+    public async Task A_server_restart_under_a_running_node_is_survived_with_nothing_lost()
+    {
+        await using BootRig rig = await BootRig.StartAsync();
+        QemuNode node = rig.Boot(5);
+        Assert.NotNull(await node.WaitForAsync("UNIONBLOCK: heartbeat 3 ", BootRig.BootTimeout));
+        await rig.Server.KillAsync();                       // kill -9 in the middle of the node's writes
+        int beatsBefore = Beats(node.Console());
+        await Task.Delay(TimeSpan.FromSeconds(3));          // the node's writes wait meanwhile
+        await rig.Server.StartAsync();
+        Assert.NotNull(await node.WaitForAsync("UNIONBLOCK: heartbeat", BootRig.BootTimeout, occurrence: beatsBefore + 5));
+        await rig.Server.StopAsync();                       // and a clean restart (SIGTERM) too
+        int beatsMiddle = Beats(node.Console());
+        await rig.Server.StartAsync();
+        Assert.NotNull(await node.WaitForAsync("UNIONBLOCK: heartbeat", BootRig.BootTimeout, occurrence: beatsMiddle + 5));
+        string console = node.Console();
+        Assert.DoesNotContain("I/O error", console, StringComparison.Ordinal);
+        Assert.DoesNotContain("Read-only file system", console, StringComparison.Ordinal);
+        await node.DisposeAsync();
+        // The node's disk is whole: its stamp is on it and the filesystem never went read-only.
+        byte[] disk = await rig.Disk(BootRig.Leaf(5));
+        Assert.True(Holds(disk, $"UNIONBLOCK-STAMP node={BootRig.Leaf(5)} boot=1"));
+    }
+
+    private static int Beats(string console) => console.Split("UNIONBLOCK: heartbeat").Length - 1;
 }
