@@ -2,6 +2,7 @@ using DeployDirector.Api;
 using ImageTree.Tree;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace DeployDirector.Tests;
@@ -17,6 +18,11 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("ubd-api-");
 
     public ApiFactory()
+        : this(withBoot: false)
+    {
+    }
+
+    public ApiFactory(bool withBoot)
     {
         Tree = ImageTreeService.Open(Path.Combine(_directory.FullName, "data"));
         ImagePath = Path.Combine(_directory.FullName, "root.img");
@@ -25,10 +31,20 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
         File.WriteAllBytes(ImagePath, image);
         Tree.Import("base", ImagePath, UnionBlock.Store.ImageFormat.Raw, null);
         OperatorToken = Tree.CreateToken("ops", TokenRole.Operator);
+        if (withBoot)
+        {
+            string files = Path.Combine(_directory.FullName, "boot");
+            Directory.CreateDirectory(files);
+            File.WriteAllBytes(Path.Combine(files, "vmlinuz"), [.. Enumerable.Range(0, 10_000).Select(i => (byte)i)]);
+            File.WriteAllText(Path.Combine(files, "initrd.img"), "initramfs");
+            Boot = new DeployDirector.Boot.BootOptions { FilesDirectory = files, DefaultEdition = "base", AdvertisedHost = "10.0.2.2", NbdPort = 10809, HttpPort = 8479 };
+        }
         ReaderToken = Tree.CreateToken("viewer", TokenRole.ReadOnly);
     }
 
     public ImageTreeService Tree { get; }
+
+    public DeployDirector.Boot.BootOptions? Boot { get; }
 
     public string ImagePath { get; }
 
@@ -51,7 +67,14 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
     protected override IHostBuilder CreateHostBuilder() =>
         Host.CreateDefaultBuilder().ConfigureWebHostDefaults(web => web
             .UseSetting(WebHostDefaults.ApplicationKey, typeof(ApiOptions).Assembly.GetName().Name)
-            .ConfigureServices(services => services.AddUnionBlockApi(Tree, new ApiOptions()))
+            .ConfigureServices(services =>
+            {
+                services.AddUnionBlockApi(Tree, new ApiOptions());
+                if (Boot is not null)
+                {
+                    services.AddSingleton(Boot);
+                }
+            })
             .Configure(app => app.UseUnionBlockApi()));
 
     protected override void Dispose(bool disposing)
