@@ -7,6 +7,10 @@ if (args.Length > 0 && args[0] == "ladder")
 {
     return Ladder.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "storm")
+{
+    return BootStorm.Run(args[1..]);
+}
 if (args.Length > 0 && args[0] == "tree")
 {
     return TreeBenchmarks.Run(args[1..]);
