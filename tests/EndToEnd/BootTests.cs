@@ -96,5 +96,20 @@ public sealed class BootTests
         Assert.True(Holds(disk, $"UNIONBLOCK-STAMP node={BootRig.Leaf(5)} boot=1"));
     }
 
+    [Fact]
+    public async Task Ubd_nodes_launch_boots_nodes_and_reports_seconds_to_init_and_bytes()
+    {
+        await using BootRig rig = await BootRig.StartAsync();
+        string consoles = rig.File("launch-consoles");
+        string output = (await rig.Remote("nodes", "launch", "1", "--first", "9", "--console-dir", consoles, "--json")).Ok().Stdout;
+        var node = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("nodes")[0];
+        Assert.Equal("52:54:00:0b:00:09", node.GetProperty("mac").GetString());
+        Assert.Equal("node-5254000b0009", node.GetProperty("leaf").GetString());
+        Assert.True(node.GetProperty("secondsToInit").GetDouble() > 0);
+        Assert.True(node.GetProperty("bytesReadFromShared").GetInt64() > 0);
+        Assert.True(node.GetProperty("bytesWritten").GetInt64() > 0);
+        Assert.Contains(QemuNode.InitMarker, await File.ReadAllTextAsync(Path.Combine(consoles, "node-09.log")), StringComparison.Ordinal);
+    }
+
     private static int Beats(string console) => console.Split("UNIONBLOCK: heartbeat").Length - 1;
 }

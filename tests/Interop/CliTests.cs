@@ -28,7 +28,7 @@ public sealed class CliTests : IDisposable
     public async Task Help_lists_every_command_and_succeeds()
     {
         Tools.Result help = (await Ubd("--help")).Ok();
-        foreach (string command in new[] { "serve", "image", "leaf", "branch", "layer", "export", "task", "events", "attachment", "token" })
+        foreach (string command in new[] { "serve", "image", "leaf", "branch", "layer", "export", "task", "events", "attachment", "token", "node" })
         {
             Assert.Contains(command, help.Stdout, StringComparison.Ordinal);
         }
