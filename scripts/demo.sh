@@ -38,10 +38,15 @@ grep -h "UNIONBLOCK: reached init" "$work"/consoles/*.log
 step "5. The nodes as the server knows them (the VMs were stopped; their leaves persist)"
 ./ubd node list
 
-step "6. Each node's stamp lives only in its own leaf"
+step "6. Each node's stamp lives only in its own leaf (disks exported flat through the API)"
 leaves=($(./ubd node list --json | python3 -c 'import json,sys; print(" ".join(n["leaf"] for n in json.load(sys.stdin)))'))
-./ubd image diff "${leaves[0]}" "${leaves[1]}"
-for leaf in "${leaves[@]}"; do ./ubd layer space "$leaf" | head -2; done
+for layer in "${leaves[@]}" stemcell@1; do
+  ./ubd export "$layer" --output "$work/$layer.raw" > /dev/null
+  stamps="$(grep -a -o 'UNIONBLOCK-STAMP node=node-[0-9a-f]* boot=[0-9]*' "$work/$layer.raw" | sort -u | tr '\n' ' ')"
+  printf '%-18s %s\n' "$layer:" "${stamps:-(no node stamp)}"
+done
+./ubd image diff "${leaves[0]}" "${leaves[1]}" | head -1
+for leaf in "${leaves[@]}"; do printf '%s: ' "$leaf"; ./ubd layer space "$leaf" | head -1; done
 
 kill -TERM $server; wait $server || true
 trap - EXIT
