@@ -111,5 +111,19 @@ public sealed class BootTests
         Assert.Contains(QemuNode.InitMarker, await File.ReadAllTextAsync(Path.Combine(consoles, "node-09.log")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_stock_nbd_client_with_persist_attaches_the_root_when_a_node_asks_for_it()
+    {
+        await using BootRig rig = await BootRig.StartAsync();
+        QemuNode first = rig.Boot(6);                        // registers the node (nbd-attach)
+        Assert.NotNull(await first.WaitForAsync(QemuNode.InitMarker, BootRig.BootTimeout));
+        await first.DisposeAsync();
+        (await rig.Remote("node", "set", BootRig.Mac(6), "--kernel-args", "nbdattach=nbd-client")).Ok();
+        QemuNode again = rig.Boot(6);
+        Assert.NotNull(await again.WaitForAsync($"node={BootRig.Leaf(6)} boot=2", BootRig.BootTimeout));
+        Assert.Contains("Negotiation:", again.Console(), StringComparison.Ordinal);  // nbd-client's own output
+        Assert.DoesNotContain("nbd-attach:", again.Console(), StringComparison.Ordinal);
+    }
+
     private static int Beats(string console) => console.Split("UNIONBLOCK: heartbeat").Length - 1;
 }
