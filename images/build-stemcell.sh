@@ -19,7 +19,11 @@ cache="${UBD_CACHE:-$(dirname "$here")/.cache}/stemcell"
 for tool in modinfo cpio mke2fs dpkg-deb apt-get gcc; do
   command -v "$tool" > /dev/null || { echo "stem cell: $tool is missing; run ./setup.sh" >&2; exit 1; }
 done
-kernel_package="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
+kernel_package="$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
+if [[ -z "$kernel_package" ]]; then  # no package lists yet (a fresh or cleaned machine)
+  apt-get update -qq
+  kernel_package="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
+fi
 kernel_version="$(apt-cache policy "$kernel_package" | awk '/Candidate/{print $2}')"
 inputs="$(cat "$here"/build-stemcell.sh "$here"/stemcell/*; echo "$kernel_package $kernel_version";
   dpkg-query -W -f '${Version}' busybox-static nbd-client e2fsprogs)"
