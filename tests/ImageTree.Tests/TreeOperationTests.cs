@@ -280,4 +280,26 @@ public sealed class TreeOperationTests : IDisposable
         byte[] everything = [.. System.IO.Directory.EnumerateFiles(Path.Combine(_f.DataDirectory, "meta")).SelectMany(File.ReadAllBytes)];
         Assert.Equal(-1, everything.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(token)));
     }
+
+    [Fact]
+    public void A_booting_node_registers_once_and_its_byte_counts_survive_a_restart()
+    {
+        Tree.Import("base", _f.Root, ImageFormat.Raw, null);
+        BootPlan first = Tree.BootNode("52-54-00-00-00-07", "base");
+        Assert.True(first.Registered);
+        Assert.Equal("node-525400000007", first.Leaf);
+        _f.Write(first.Leaf, 5, 0x55);
+        _f.View(first.Leaf);
+        BootPlan again = Tree.BootNode("52:54:00:00:00:07", "base");
+        Assert.False(again.Registered);
+        Assert.Equal(2, again.Boot);
+        NodeInfo before = Assert.Single(Tree.Nodes());
+        Assert.Equal(Blocks.Size, before.BytesWritten);
+        Assert.True(before.BytesReadFromShared > 0);
+        _f.Reopen();
+        NodeInfo after = Assert.Single(Tree.Nodes());
+        Assert.Equal(before.BytesWritten, after.BytesWritten);
+        Assert.Equal(before.BytesRead, after.BytesRead);
+        Assert.Equal(StoreErrorKind.InvalidArgument, Assert.Throws<StoreException>(() => Tree.BootNode("zz:54:00:00:00:07", "base")).Kind);
+    }
 }

@@ -6,7 +6,11 @@ using UnionBlock.Store;
 namespace ImageTree.Tree;
 
 /// <summary>A node known by its MAC address, bound to its leaf, with its own boot settings.</summary>
-public sealed record NodeRecord(string Mac, string Leaf, DateTimeOffset FirstSeen, DateTimeOffset? LastBoot, int Boots, string? Edition, string? KernelArgs);
+/// <param name="Io">I/O of the node's disk before this server process started (added at each clean stop).</param>
+public sealed record NodeRecord(string Mac, string Leaf, DateTimeOffset FirstSeen, DateTimeOffset? LastBoot, int Boots, string? Edition, string? KernelArgs)
+{
+    public UnionBlock.Union.IoCounters Io { get; init; }
+}
 
 /// <summary>Boot settings for every node of a group (the lineage its leaf sits on).</summary>
 public sealed record BootGroupSettings(string Group, string? Edition, string? KernelArgs);
@@ -153,7 +157,7 @@ public sealed partial class ImageTreeService
     {
         LayerRecord? leaf = Layers.Find(node.Leaf);
         LayerRecord? parent = leaf?.ParentId is { } id ? Layers.Get(id) : null;
-        UnionBlock.Union.IoCounters io = leaf is null ? default : Layers.Counters(leaf);
+        UnionBlock.Union.IoCounters io = node.Io + (leaf is null ? default : Layers.Counters(leaf));
         return new NodeInfo(node.Mac, node.Leaf, parent is null ? null : GroupOf(parent), parent?.Name, node.Boots, node.FirstSeen, node.LastBoot,
             leaf is not null && IsAttached(leaf), io.Read, io.Read - io.ReadFromLeaf, io.Written, node.Edition, KernelArgsFor(node));
     }
@@ -166,6 +170,20 @@ public sealed partial class ImageTreeService
     }
 
     private static string? GroupOf(LayerRecord frozen) => frozen.Lineage;
+
+    /// <summary>Adds what each node's disk did since the store opened to its stored totals (at a
+    /// clean stop; a crash loses the counts since the last one, never data).</summary>
+    private void SaveNodeCounters()
+    {
+        foreach (KeyValuePair<byte[], byte[]> entry in _metadata.Scan(Key(NodePrefix)))
+        {
+            NodeRecord node = JsonSerializer.Deserialize<NodeRecord>(entry.Value, MetadataJson.Options)!;
+            if (Layers.Find(node.Leaf) is { } leaf && Layers.Counters(leaf) is { } since && since != default)
+            {
+                SaveNode(node with { Io = node.Io + since });
+            }
+        }
+    }
 
     private BootGroupSettings? BootGroup(string group) =>
         _metadata.Get(Key(GroupPrefix + group)) is { } value ? JsonSerializer.Deserialize<BootGroupSettings>(value, MetadataJson.Options) : null;

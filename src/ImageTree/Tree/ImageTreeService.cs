@@ -45,6 +45,7 @@ public sealed partial class ImageTreeService : IDisposable
 
     public void Dispose()
     {
+        SaveNodeCounters();
         Layers.Dispose();
         _metadata.Dispose();
     }
