@@ -42,7 +42,7 @@ step "6. Each node's stamp lives only in its own leaf (disks exported flat throu
 leaves=($(./ubd node list --json | python3 -c 'import json,sys; print(" ".join(n["leaf"] for n in json.load(sys.stdin)))'))
 for layer in "${leaves[@]}" stemcell@1; do
   ./ubd export "$layer" --output "$work/$layer.raw" > /dev/null
-  stamps="$(grep -a -o 'UNIONBLOCK-STAMP node=node-[0-9a-f]* boot=[0-9]*' "$work/$layer.raw" | sort -u | tr '\n' ' ')"
+  stamps="$( (grep -a -o 'UNIONBLOCK-STAMP node=node-[0-9a-f]* boot=[0-9]*' "$work/$layer.raw" || true) | sort -u | tr '\n' ' ')"
   printf '%-18s %s\n' "$layer:" "${stamps:-(no node stamp)}"
 done
 ./ubd image diff "${leaves[0]}" "${leaves[1]}" | head -1
