@@ -26,7 +26,7 @@ public sealed class StoreExportProvider(ImageTreeService tree, string? autoLeafP
         try
         {
             // A lineage alone serves its latest edition (read-only), never a new leaf of that name.
-            LayerRecord? layer = tree.Layers.Find(name) ?? (tree.LatestEdition(name) is { } latest ? latest : null);
+            LayerRecord? layer = tree.TryResolve(name);
             if (layer is null)
             {
                 if (autoLeafParent is null)

@@ -57,13 +57,9 @@ public sealed partial class ImageTreeService
     public void ForgetAttachment(string leaf)
     {
         LayerRecord layer = Resolve(leaf);
-        lock (_attachments)
+        if (!RemoveAttachments([layer.Id]))
         {
-            if (!_attachments.Remove(layer.Id))
-            {
-                throw new StoreException(StoreErrorKind.NotFound, $"no node is attached to '{leaf}'");
-            }
-            _metadata.Write(new KeyValueBatch().Delete(Key(AttachmentPrefix + layer.Id.ToString("N"))));
+            throw new StoreException(StoreErrorKind.NotFound, $"no node is attached to '{leaf}'");
         }
     }
 
@@ -96,24 +92,29 @@ public sealed partial class ImageTreeService
                 _attachments[leaf] = current with { Connections = current.Connections - 1 };
                 return;
             }
-            _attachments.Remove(leaf);
-            _metadata.Write(new KeyValueBatch().Delete(Key(AttachmentPrefix + leaf.ToString("N"))));
+            RemoveAttachments([leaf]);
         }
     }
 
-    private void DropAttachments(IEnumerable<LayerRecord> layers)
+    /// <summary>Forgets the attachments of these leaves, in memory and in the store at once.
+    /// Returns whether any was there.</summary>
+    private bool RemoveAttachments(IEnumerable<Guid> leaves)
     {
         lock (_attachments)
         {
             var batch = new KeyValueBatch();
-            foreach (LayerRecord layer in layers)
+            foreach (Guid leaf in leaves)
             {
-                if (_attachments.Remove(layer.Id))
+                if (_attachments.Remove(leaf))
                 {
-                    batch.Delete(Key(AttachmentPrefix + layer.Id.ToString("N")));
+                    batch.Delete(Key(AttachmentPrefix + leaf.ToString("N")));
                 }
             }
-            _metadata.Write(batch);
+            if (batch.Operations.Count > 0)
+            {
+                _metadata.Write(batch);
+            }
+            return batch.Operations.Count > 0;
         }
     }
 

@@ -8,19 +8,14 @@ public sealed partial class ImageTreeService
     /// The layer a name means: an exact layer name (<c>base@3</c>, a leaf's name), or a lineage
     /// alone (<c>base</c>) for its latest edition.
     /// </summary>
-    public LayerRecord Resolve(string name)
-    {
-        if (Layers.Find(name) is { } exact)
-        {
-            return exact;
-        }
-        if (!name.Contains('@', StringComparison.Ordinal) && LatestEdition(name) is { } latest)
-        {
-            return latest;
-        }
-        throw new StoreException(StoreErrorKind.NotFound,
+    public LayerRecord Resolve(string name) =>
+        TryResolve(name) ?? throw new StoreException(StoreErrorKind.NotFound,
             $"no layer or lineage named '{name}'. 'ubd image list' shows the editions, 'ubd leaf list' the leaves.");
-    }
+
+    /// <inheritdoc cref="Resolve"/>
+    /// <returns>Null when nothing has that name.</returns>
+    public LayerRecord? TryResolve(string name) =>
+        Layers.Find(name) ?? (name.Contains('@', StringComparison.Ordinal) ? null : LatestEdition(name));
 
     public LayerRecord? LatestEdition(string lineage) => Layers.LatestEdition(lineage);
 

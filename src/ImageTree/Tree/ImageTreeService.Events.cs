@@ -13,6 +13,7 @@ public sealed partial class ImageTreeService
 {
     private const string EventPrefix = "event/";
     private const int EventsKept = 10_000;
+    private const string LastEventKey = "events-last";
     private readonly Lock _events = new();
     private long _nextEvent;
 
@@ -22,9 +23,9 @@ public sealed partial class ImageTreeService
     /// <summary>Events after <paramref name="afterSequence"/>, oldest first, at most <paramref name="limit"/>.</summary>
     public IReadOnlyList<TreeEvent> Events(long afterSequence = 0, int limit = 1000) =>
         [.. _metadata.Scan(Key(EventPrefix))
-            .Select(e => JsonSerializer.Deserialize<TreeEvent>(e.Value, MetadataJson.Options)!)
-            .Where(e => e.Sequence > afterSequence)
-            .Take(limit)];
+            .Where(e => SequenceOf(e.Key) > afterSequence)
+            .Take(limit)
+            .Select(e => JsonSerializer.Deserialize<TreeEvent>(e.Value, MetadataJson.Options)!)];
 
     /// <summary>Stores an event and tells listeners; keeps the newest <see cref="EventsKept"/>.</summary>
     public TreeEvent Publish(string kind, string layer, string message)
@@ -34,7 +35,9 @@ public sealed partial class ImageTreeService
         {
             stored = new TreeEvent(_nextEvent++, DateTimeOffset.UtcNow, kind, layer, message);
             // Events are history, not state: a power cut may lose the newest, a crash does not.
-            var batch = new KeyValueBatch { Durable = false }.Put(EventKey(stored.Sequence), JsonSerializer.SerializeToUtf8Bytes(stored, MetadataJson.Options));
+            var batch = new KeyValueBatch { Durable = false }
+                .Put(EventKey(stored.Sequence), JsonSerializer.SerializeToUtf8Bytes(stored, MetadataJson.Options))
+                .Put(Key(LastEventKey), EventKey(stored.Sequence));
             if (stored.Sequence > EventsKept)
             {
                 batch.Delete(EventKey(stored.Sequence - EventsKept));
@@ -58,11 +61,10 @@ public sealed partial class ImageTreeService
         }
     }
 
-    private long LastEventSequence()
-    {
-        IReadOnlyList<KeyValuePair<byte[], byte[]>> all = _metadata.Scan(Key(EventPrefix));
-        return all.Count == 0 ? 0 : JsonSerializer.Deserialize<TreeEvent>(all[^1].Value, MetadataJson.Options)!.Sequence;
-    }
+    /// <summary>Read at open from one key kept beside the events, not by scanning them.</summary>
+    private long LastEventSequence() => _metadata.Get(Key(LastEventKey)) is { } key ? SequenceOf(key) : 0;
+
+    private static long SequenceOf(byte[] eventKey) => BinaryPrimitives.ReadInt64BigEndian(eventKey.AsSpan(EventPrefix.Length));
 
     /// <summary>Big-endian sequence numbers keep events in key order.</summary>
     private static byte[] EventKey(long sequence)

@@ -68,13 +68,7 @@ public sealed partial class ImageTreeService
         {
             node = FindNode(mac) ?? Register(mac, defaultEdition, out registered);
             LayerRecord leaf = Layers.Find(node.Leaf) ?? Layers.CreateLeaf(node.Leaf, Resolve(defaultEdition).Name);
-            lock (_attachments)
-            {
-                if (_attachments.Remove(leaf.Id))
-                {
-                    _metadata.Write(new KeyValueBatch().Delete(Key(AttachmentPrefix + leaf.Id.ToString("N"))));
-                }
-            }
+            RemoveAttachments([leaf.Id]);
             movedTo = MoveForBoot(node, leaf);
             node = node with { Boots = node.Boots + 1, LastBoot = DateTimeOffset.UtcNow };
             SaveNode(node);

@@ -209,7 +209,7 @@ public sealed partial class ImageTreeService
                 }
             }
             long freed = Layers.Delete(doomed);
-            DropAttachments(doomed);
+            RemoveAttachments(doomed.Select(l => l.Id));
             result = new DeleteResult([.. doomed.Select(l => l.Name)], freed);
         }
         Publish("layer.deleted", name, $"{result.Deleted.Count} layers, {result.FreedBytes} bytes freed");
@@ -266,7 +266,7 @@ public sealed partial class ImageTreeService
         SpaceUsage own = Layers.Space(layer);
         List<LayerRecord> below = [];
         CollectPostOrder(layer, below);
-        long children = below.Where(l => l.Id != layer.Id).Sum(l => Layers.Space(l).UniqueBytes);
+        long children = below.Where(l => l.Id != layer.Id).Sum(Layers.UniqueBytes);
         return new SpaceReport(layer.Name, own.WrittenBytes, own.ReferencedBytes, own.UniqueBytes, children);
     }
 

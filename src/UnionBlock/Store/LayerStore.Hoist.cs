@@ -50,7 +50,7 @@ public sealed partial class LayerStore
                     rewrites.Select((rewrite, index) => RewriteWithout(rewrite, index, hoisted, parentDevice)).Sum());
                 DurableFile.SyncDirectory(Path.Combine(Directory, "layers"));
                 LayerRecord[] moved = [.. leaves.Select(l => l with { ParentId = branch.Id, Generation = l.Generation + 1 })];
-                SwapAll([.. leases.Select(l => l.Device)], rewrites, [branch, .. moved], branch.Id);
+                SwapLeaves([.. leases.Select(l => l.Device)], rewrites, [branch, .. moved], branch.Id, "hoist");
                 return new HoistResult(branch, leaves.Length, hoisted.Count, before * Blocks.Size, after * Blocks.Size);
             }
             finally
@@ -157,41 +157,4 @@ public sealed partial class LayerStore
     }
 
     private static long CountData(BlockMap map) => map.Entries().LongCount(e => LeafEntry.IsData(e.Entry));
-
-    /// <summary>Holds every device off, copies each rewrite's tail, commits once, and swaps all.</summary>
-    private void SwapAll(UnionDevice[] devices, List<LeafRewrite> rewrites, IReadOnlyList<LayerRecord> commit, Guid chainTop)
-    {
-        Fault.Point("hoist-before-swap");
-        HoldAll(devices, 0, () =>
-        {
-            rewrites.ForEach(r => r.Source.FinishRewrite(r));
-            Fault.Point("hoist-before-commit");
-            _catalog.Commit(commit, []);
-            FrozenChain chain = Chain(chainTop);
-            for (int i = 0; i < devices.Length; i++)
-            {
-                devices[i].Replace(rewrites[i].Target, chain);
-            }
-        });
-        foreach (LeafRewrite rewrite in rewrites)
-        {
-            string oldLog = rewrite.Source.LogPath;
-            rewrite.Source.Abandon();
-            File.Delete(oldLog);
-        }
-    }
-
-    private static void HoldAll(UnionDevice[] devices, int index, Action action)
-    {
-        if (index == devices.Length)
-        {
-            action();
-            return;
-        }
-        devices[index].Exclusive(() =>
-        {
-            HoldAll(devices, index + 1, action);
-            return true;
-        });
-    }
 }

@@ -58,7 +58,7 @@ public sealed partial class LayerStore
                 }
                 DurableFile.SyncDirectory(Path.Combine(Directory, "layers"));
                 LayerRecord moved = leafRecord with { ParentId = branch.Id, Generation = leafRecord.Generation + 1 };
-                SwapLeaf(device, rewrite, [branch, moved], branch.Id);
+                SwapLeaves([device], [rewrite], [branch, moved], branch.Id, "swap-leaf");
                 return branch;
             });
         }
@@ -76,30 +76,53 @@ public sealed partial class LayerStore
                 long before = leaf.LogLength;
                 using LeafRewrite rewrite = leaf.BeginRewrite(keepLiveBlocks: true);
                 LayerRecord moved = leafRecord with { Generation = leafRecord.Generation + 1 };
-                SwapLeaf(device, rewrite, [moved], leafRecord.ParentId!.Value);
+                SwapLeaves([device], [rewrite], [moved], leafRecord.ParentId!.Value, "swap-leaf");
                 return new CompactionResult(before, rewrite.Target.LogLength);
             });
         }
     }
 
-    /// <summary>With readers and writers held off: copies the tail, commits the catalog (the commit
-    /// point), and makes the new log current; then deletes the old log.</summary>
-    private void SwapLeaf(UnionDevice device, LeafRewrite rewrite, IReadOnlyList<LayerRecord> commit, Guid chainTop)
+    /// <summary>With readers and writers of every device held off: copies each rewrite's tail,
+    /// commits the catalog once (the commit point) and makes the new logs current; then deletes the
+    /// old logs. <paramref name="faultPrefix"/> names this swap's fault points.</summary>
+    private void SwapLeaves(IReadOnlyList<UnionDevice> devices, IReadOnlyList<LeafRewrite> rewrites, IReadOnlyList<LayerRecord> commit, Guid chainTop, string faultPrefix)
     {
-        Fault.Point("swap-leaf");
-        LeafLayer old = rewrite.Source;
-        device.Exclusive(() =>
+        Fault.Point(faultPrefix);
+        HoldAll(devices, 0, () =>
         {
-            old.FinishRewrite(rewrite);
-            Fault.Point("swap-leaf-before-commit");
+            foreach (LeafRewrite rewrite in rewrites)
+            {
+                rewrite.Source.FinishRewrite(rewrite);
+            }
+            Fault.Point(faultPrefix + "-before-commit");
             _catalog.Commit(commit, []);
-            device.Replace(rewrite.Target, Chain(chainTop));
+            FrozenChain chain = Chain(chainTop);
+            for (int i = 0; i < devices.Count; i++)
+            {
+                devices[i].Replace(rewrites[i].Target, chain);
+            }
+        });
+        foreach (LeafRewrite rewrite in rewrites)
+        {
+            string oldLog = rewrite.Source.LogPath;
+            rewrite.Source.Abandon();
+            Fault.Point(faultPrefix + "-after-commit");
+            File.Delete(oldLog);
+        }
+    }
+
+    private static void HoldAll(IReadOnlyList<UnionDevice> devices, int index, Action action)
+    {
+        if (index == devices.Count)
+        {
+            action();
+            return;
+        }
+        devices[index].Exclusive(() =>
+        {
+            HoldAll(devices, index + 1, action);
             return true;
         });
-        string oldLog = old.LogPath;
-        old.Abandon();
-        Fault.Point("swap-leaf-after-commit");
-        File.Delete(oldLog);
     }
 
     private LayerRecord RequireLeaf(string name)

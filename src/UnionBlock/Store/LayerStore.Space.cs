@@ -13,6 +13,9 @@ public sealed partial class LayerStore
     {
         OwnBlocks own = OwnBlocksOf(layer);
         long referenced = WithDevice(layer, device => device.CountReferencedBlocks());
-        return new SpaceUsage(own.DataBlocks * Blocks.Size, referenced * Blocks.Size, DirectoryBytes(LayerDirectory(layer.Id)), own.Count);
+        return new SpaceUsage(own.DataBlocks * Blocks.Size, referenced * Blocks.Size, UniqueBytes(layer), own.Count);
     }
+
+    /// <summary>Bytes on disk that deleting the layer frees (its own files; no layer shares files).</summary>
+    public long UniqueBytes(LayerRecord layer) => DirectoryBytes(LayerDirectory(layer.Id));
 }

@@ -157,7 +157,7 @@ public sealed partial class LayerStore
     public OwnBlocks OwnBlocksOf(LayerRecord layer)
     {
         var blocks = new List<long>();
-        var zero = new BitArrayLite();
+        var zero = new List<bool>();
         switch (layer.Kind)
         {
             case LayerKind.Root:
@@ -167,17 +167,15 @@ public sealed partial class LayerStore
                     if (bitmap.IsSet(block))
                     {
                         blocks.Add(block);
+                        zero.Add(false);
                     }
                 }
                 break;
             case LayerKind.Branch:
                 foreach (FrozenEntry entry in FrozenIndexFile.Read(LayerDirectory(layer.Id), layer.Id, Blocks.Count(layer.Size)))
                 {
-                    if (entry.IsZero)
-                    {
-                        zero.Set(blocks.Count);
-                    }
                     blocks.Add(entry.Block);
+                    zero.Add(entry.IsZero);
                 }
                 break;
             default:
@@ -185,17 +183,14 @@ public sealed partial class LayerStore
                 {
                     foreach ((long block, long entry) in device.Leaf!.Entries())
                     {
-                        if (entry == LeafEntry.Zero)
-                        {
-                            zero.Set(blocks.Count);
-                        }
                         blocks.Add(block);
+                        zero.Add(entry == LeafEntry.Zero);
                     }
                     return true;
                 });
                 break;
         }
-        return new OwnBlocks([.. blocks], zero);
+        return new OwnBlocks([.. blocks], [.. zero]);
     }
 
     /// <summary>Runs <paramref name="action"/> on the device of a layer, by record.</summary>

@@ -9,9 +9,6 @@ public sealed partial class UnionDevice
     /// <summary>Raised after a write crossed the soft limit or was refused at the hard one.</summary>
     public event Action<QuotaEventKind, DeviceQuota>? QuotaEvent;
 
-    /// <summary>The quota in force, or null.</summary>
-    public DeviceQuota? Quota => _quota;
-
     /// <summary>Sets (or with 0/0 removes) the quota. Counts what the disk references now, so it can
     /// be set on a running device.</summary>
     internal void SetQuota(long hardBytes, long softBytes)
