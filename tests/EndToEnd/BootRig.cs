@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DeployDirector.Nodes;
+using Ubd.Nodes;
 using Interop.Tests;
 
 namespace EndToEnd.Tests;

@@ -1,5 +1,5 @@
 using System.Text;
-using DeployDirector.Nodes;
+using Ubd.Nodes;
 
 namespace EndToEnd.Tests;
 

@@ -1,3 +1,0 @@
-using DeployDirector.Cli;
-
-return await UbdCommandLine.RunAsync(args).ConfigureAwait(false);

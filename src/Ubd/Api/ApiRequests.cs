@@ -1,0 +1,37 @@
+using UnionBlock.Store;
+
+namespace Ubd.Api;
+
+/// <summary>Import an image file on the server as the next edition of a lineage (a delta when
+/// <see cref="DeltaOver"/> names the layer it patches).</summary>
+public sealed record ImportRequest(string Lineage, string Path, ImageFormat Format = ImageFormat.Auto, string? DeltaOver = null);
+
+/// <summary>Create a service group's branch: the first edition of <see cref="Lineage"/> over <see cref="Parent"/>.</summary>
+public sealed record BranchRequest(string Lineage, string Parent);
+
+/// <summary>Register a node's leaf over a frozen layer, optionally with quotas in bytes.</summary>
+public sealed record LeafRequest(string Name, string Parent, long QuotaBytes = 0, long SoftQuotaBytes = 0);
+
+/// <summary>Seal a leaf into the next edition of <see cref="Into"/>.</summary>
+public sealed record FreezeRequest(string Into);
+
+/// <summary>Move a layer onto another edition (default: the latest of its parent's lineage).</summary>
+public sealed record RefreshRequest(string? To = null, bool AtNextBoot = false);
+
+/// <summary>Make a layer stand alone; a leaf gets a new root named <see cref="NewBase"/>.</summary>
+public sealed record FlattenRequest(string? NewBase = null);
+
+/// <summary>Write a layer's disk to a file on the server.</summary>
+public sealed record ExportRequest(string Path, ImageFormat Format = ImageFormat.Raw);
+
+/// <summary>Hoist blocks at least <see cref="Percent"/>% of <see cref="Parent"/>'s leaves share into a new edition.</summary>
+public sealed record HoistRequest(string Parent, int Percent = 50);
+
+/// <summary>A token and the role it got (the token is shown once).</summary>
+public sealed record TokenCreated(string Name, string Role, string Token);
+
+/// <summary>Create an API token.</summary>
+public sealed record TokenRequest(string Name, ImageTree.Tree.TokenRole Role);
+
+/// <summary>Boot settings of a node or a group; null keeps a setting, "" clears it.</summary>
+public sealed record NodeSettingsRequest(string? Edition = null, string? KernelArgs = null);

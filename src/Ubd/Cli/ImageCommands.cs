@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json;
+using UnionBlock.Store;
+
+namespace Ubd.Cli;
+
+/// <summary>`ubd image …`: editions of root images and of service groups, and whole-tree views.</summary>
+internal static class ImageCommands
+{
+    public static Command Build()
+    {
+        var image = new Command("image", "Import editions, list the tree, diff, reconcile")
+        {
+            Import(), List(), Editions(), Diff(), Reconcile(),
+        };
+        return image;
+    }
+
+    private static Command Import()
+    {
+        Option<string> name = CommonOptions.Name("Lineage of the new edition, e.g. base (gives base@1, then base@2, …) (a trailing @N is ignored: editions are numbered in order)");
+        Option<string?> delta = new("--delta-over") { Description = "Store only the blocks that differ from this layer (a patched edition)", HelpName = "LAYER" };
+        Option<ImageFormat> format = new("--format") { Description = "Format of FILE: raw, qcow2, or auto", DefaultValueFactory = _ => ImageFormat.Auto };
+        Argument<FileInfo> file = new("FILE") { Description = "The disk image (a path the server can read)" };
+        return ApiCommand.Create("import", "Import a raw or qcow2 image as the next edition of a lineage; holes stay holes", [name, delta, format, file],
+            async (r, api, json) =>
+            {
+                FileInfo source = r.GetValue(file)!;
+                var request = new Api.ImportRequest(Lineage(r.GetValue(name)!), source.FullName, r.GetValue(format), r.GetValue(delta));
+                return await api.RunTask("/images", request, $"importing {source.Name}", json).ConfigureAwait(false);
+            },
+            result => $"imported {result.GetProperty("layer").Str("name")}: {Output.Bytes(result.Long("imageBytes"))} image, {Output.Bytes(result.Long("storedBytes"))} of data stored");
+    }
+
+    /// <summary>`base@1` names the first edition of `base`; the tree checks the number is the next.</summary>
+    private static string Lineage(string name)
+    {
+        int at = name.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? name : name[..at];
+    }
+
+    private static Command List()
+    {
+        Option<string?> label = new("--label") { Description = "Only layers with this label (key or key=value)", HelpName = "LABEL" };
+        return ApiCommand.Create("list", "List every layer: roots, branches and leaves", [label],
+            (r, api, _) => api.Get("/layers" + (r.GetValue(label) is { } l ? $"?label={ApiCommand.Escape(l)}" : "")),
+            TextTable.Layers);
+    }
+
+    private static Command Editions() => ApiCommand.Create("editions", "List lineages and their editions", [],
+        (_, api, _) => api.Get("/editions"),
+        lineages => TextTable.Render(lineages, "no editions yet",
+            ("LINEAGE", l => l.Str("lineage")),
+            ("LATEST", l => l.Str("latest")),
+            ("EDITIONS", l => string.Join(' ', l.GetProperty("editions").EnumerateArray().Select(e => e.GetString())))));
+
+    private static Command Diff()
+    {
+        Argument<string> from = new("FROM") { Description = "A layer" };
+        Argument<string> to = new("TO") { Description = "Another layer of the same size" };
+        return ApiCommand.Create("diff", "Show which extents differ between two layers' disks", [from, to],
+            (r, api, _) => api.Get($"/diff?from={ApiCommand.Escape(r.GetValue(from)!)}&to={ApiCommand.Escape(r.GetValue(to)!)}"),
+            DescribeDiff);
+    }
+
+    private static string DescribeDiff(JsonElement diff)
+    {
+        var lines = new List<string> { $"{diff.Str("from")} → {diff.Str("to")}: {Output.Bytes(diff.Long("changedBytes"))} in {diff.GetProperty("extents").GetArrayLength()} extents" };
+        lines.AddRange(diff.GetProperty("extents").EnumerateArray().Take(50).Select(e => $"  offset {e.Long("offset")}  length {e.Long("length")}"));
+        return string.Join('\n', lines);
+    }
+
+    private static Command Reconcile()
+    {
+        Option<string> parent = CommonOptions.Parent("The edition whose leaves are reconciled");
+        Option<int> percent = new("--percent") { Description = "Hoist blocks at least this share of the leaves hold identically", DefaultValueFactory = _ => 50 };
+        return ApiCommand.Create("reconcile", "Hoist blocks most leaves share into a new edition and shrink every leaf", [parent, percent],
+            (r, api, json) => api.RunTask("/reconcile", new Api.HoistRequest(r.GetValue(parent)!, r.GetValue(percent)), "reconciling", json),
+            result => $"published {result.GetProperty("branch").Str("name")}: {result.Long("hoistedBlocks")} blocks hoisted from {result.Long("leaves")} leaves; leaves {Output.Bytes(result.Long("leafBytesBefore"))} → {Output.Bytes(result.Long("leafBytesAfter"))}");
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using Ubd.Nodes;
+
+namespace Ubd.Cli;
+
+/// <summary>`ubd node …`: network-booted nodes — list, settings, and launching emulated ones.</summary>
+internal static class NodeCommands
+{
+    public static Command Build()
+    {
+        var node = new Command("node", "Network-booted nodes: list them, set their boot settings, launch emulated ones")
+        {
+            ApiCommand.Create("list", "Nodes: MAC, leaf, edition, boots, bytes read (from shared layers) and written", [],
+                (_, api, _) => api.Get("/nodes"), Table),
+            Set(), Group(), Launch(),
+        };
+        node.Aliases.Add("nodes");
+        return node;
+    }
+
+    internal static string Table(JsonElement nodes) => TextTable.Render(nodes, "no nodes yet: they register when they PXE-boot (ubd node launch N)",
+        ("MAC", n => n.Str("mac")), ("LEAF", n => n.Str("leaf")), ("EDITION", n => n.Str("edition")), ("BOOTS", n => n.Str("boots")),
+        ("LAST BOOT", n => n.Str("lastBoot")), ("ATTACHED", n => n.Str("attached")),
+        ("READ", n => Output.Bytes(n.Long("bytesRead"))), ("FROM SHARED", n => Output.Bytes(n.Long("bytesReadFromShared"))),
+        ("WRITTEN", n => Output.Bytes(n.Long("bytesWritten"))));
+
+    private static Command Set()
+    {
+        Argument<string> mac = new("MAC") { Description = "The node's MAC address" };
+        Option<string?> edition = new("--edition") { Description = "The edition it boots from its next boot on ('' to follow its group)", HelpName = "LAYER" };
+        Option<string?> args = new("--kernel-args") { Description = "Extra kernel arguments ('' to clear)", HelpName = "ARGS" };
+        return ApiCommand.Create("set", "A node's own boot settings", [mac, edition, args],
+            (r, api, _) => api.Patch($"/nodes/{ApiCommand.Escape(r.GetValue(mac)!)}", new Api.NodeSettingsRequest(r.GetValue(edition), r.GetValue(args))),
+            n => $"{n.Str("mac")}: boots {n.Str("editionSetting")} next; kernel args '{n.Str("kernelArgs")}'");
+    }
+
+    private static Command Group()
+    {
+        Argument<string> group = new("GROUP") { Description = "A lineage (nodes whose leaves sit on its editions)" };
+        Option<string?> edition = new("--edition") { Description = "The edition the group's nodes boot", HelpName = "LAYER" };
+        Option<string?> args = new("--kernel-args") { Description = "Kernel arguments for the group's nodes", HelpName = "ARGS" };
+        return ApiCommand.Create("group", "Boot settings for a group of nodes", [group, edition, args],
+            (r, api, _) => api.Send(HttpMethod.Put, $"/boot-groups/{ApiCommand.Escape(r.GetValue(group)!)}", new Api.NodeSettingsRequest(r.GetValue(edition), r.GetValue(args))),
+            g => $"group {g.Str("group")}: edition {g.Str("edition")}, kernel args '{g.Str("kernelArgs")}'");
+    }
+
+    private static Command Launch()
+    {
+        Argument<int> count = new("N") { Description = "How many nodes to start" };
+        Option<string> advertise = new("--advertise") { Description = "How guests reach the host (QEMU user networking: 10.0.2.2)", DefaultValueFactory = _ => "10.0.2.2", HelpName = "HOST" };
+        Option<int> first = new("--first") { Description = "Number of the first node (MACs 52:54:00:0b:00:NN)", DefaultValueFactory = _ => 1 };
+        Option<DirectoryInfo> consoles = new("--console-dir") { Description = "Where the nodes' consoles are written", DefaultValueFactory = _ => new DirectoryInfo("node-consoles"), HelpName = "DIR" };
+        Option<int> memory = new("--memory") { Description = "MiB of memory per node", DefaultValueFactory = _ => 256 };
+        Option<int> timeout = new("--timeout") { Description = "Seconds to wait for every node to reach init", DefaultValueFactory = _ => 300 };
+        Option<bool> keep = new("--keep-running") { Description = "Keep the nodes running after they booted (until Ctrl-C)" };
+        return ApiCommand.Create("launch", "Start N emulated nodes that PXE-boot from the server; report seconds to init and bytes served",
+            [count, advertise, first, consoles, memory, timeout, keep],
+            async (r, api, json) =>
+            {
+                string server = r.GetValue<string?>("--server") ?? Environment.GetEnvironmentVariable("UBD_SERVER")
+                    ?? throw new ApiException(400, "usage", "launch needs the running server: --server URL (or UBD_SERVER); nodes boot from its /boot/ipxe");
+                var launcher = new NodeLauncher(server, r.GetValue(advertise)!, r.GetValue(consoles)!.FullName, r.GetValue(memory));
+                return await launcher.RunAsync(api, r.GetValue(count), r.GetValue(first), TimeSpan.FromSeconds(r.GetValue(timeout)), r.GetValue(keep), json).ConfigureAwait(false);
+            },
+            Summary);
+    }
+
+    private static string Summary(JsonElement result) => string.Join('\n',
+        result.GetProperty("nodes").EnumerateArray().Select(n =>
+            $"{n.Str("mac")}  {n.Str("leaf"),-20} init after {n.Str("secondsToInit")} s   read {Output.Bytes(n.Long("bytesRead"))} ({Output.Bytes(n.Long("bytesReadFromShared"))} from shared layers)   written to its leaf {Output.Bytes(n.Long("bytesWritten"))}   console {n.Str("console")}"));
+}

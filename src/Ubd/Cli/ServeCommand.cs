@@ -1,0 +1,205 @@
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using Ubd.Serving;
+using Microsoft.Extensions.Logging;
+using NbdServer;
+using NbdServer.Hosting;
+using Ubd.Api;
+using ImageTree.Tree;
+
+namespace Ubd.Cli;
+
+/// <summary>`ubd serve`: the long-running server.</summary>
+internal static class ServeCommand
+{
+    public const string DefaultNbdEndpoint = "127.0.0.1:10809";
+    public const int DefaultHttpPort = 8479;
+
+    public static Command Build()
+    {
+        Option<DirectoryInfo> data = CommonOptions.Data();
+        Option<string> nbdListen = new("--nbd-listen")
+        {
+            Description = "Address and port for NBD clients (port 0 picks a free one)",
+            DefaultValueFactory = _ => DefaultNbdEndpoint,
+            HelpName = "ADDR:PORT",
+        };
+        Option<string?> autoLeaf = new("--auto-leaf")
+        {
+            Description = "Give an unknown export name a new leaf over LAYER on first connect (new nodes get disks instantly)",
+            HelpName = "LAYER",
+        };
+        Option<string> httpListen = new("--http-listen")
+        {
+            Description = "Address and port of the HTTP API ('none' turns it off; port 0 picks a free one)",
+            DefaultValueFactory = _ => $"127.0.0.1:{DefaultHttpPort}",
+            HelpName = "ADDR:PORT",
+        };
+        Option<DirectoryInfo?> bootFiles = new("--boot-files")
+        {
+            Description = "Serve network boot from this folder (vmlinuz, initrd.img): iPXE scripts by MAC at /boot/ipxe; see images/",
+            HelpName = "DIR",
+        };
+        Option<string?> bootEdition = new("--boot-edition")
+        {
+            Description = "The edition an unknown node's new leaf starts from (default: --auto-leaf's layer)",
+            HelpName = "LAYER",
+        };
+        Option<string> advertise = new("--advertise")
+        {
+            Description = "Host name or address nodes use to reach this server (10.0.2.2 for QEMU user networking)",
+            DefaultValueFactory = _ => "10.0.2.2",
+            HelpName = "HOST",
+        };
+        Option<LogLevel> logLevel = new("--log-level")
+        {
+            Description = "Least severe log messages to print (Trace, Debug, Information, Warning, Error)",
+            DefaultValueFactory = _ => LogLevel.Information,
+        };
+        var command = new Command("serve", "Serve every layer over NBD (leaves writable by name, frozen layers read-only) and the image tree's HTTP API")
+        {
+            data, nbdListen, httpListen, autoLeaf, bootFiles, bootEdition, advertise, logLevel,
+        };
+        command.SetAction((result, cancellation) =>
+        {
+            string? edition = result.GetValue(bootEdition) ?? result.GetValue(autoLeaf);
+            Boot.BootOptions? boot = result.GetValue(bootFiles) is { } files
+                ? new Boot.BootOptions { FilesDirectory = files.FullName, DefaultEdition = edition ?? "", AdvertisedHost = result.GetValue(advertise)! }
+                : null;
+            return RunAsync(result.GetValue(data)!.FullName, result.GetValue(nbdListen)!, result.GetValue(httpListen)!, result.GetValue(autoLeaf), boot, result.GetValue(logLevel), cancellation);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string dataDirectory, string endpointText, string httpText, string? autoLeaf, Boot.BootOptions? boot, LogLevel level, CancellationToken cancellation)
+    {
+        if (!IPEndPoint.TryParse(endpointText, out IPEndPoint? endpoint))
+        {
+            Output.Error($"--nbd-listen '{endpointText}' is not ADDR:PORT (for example {DefaultNbdEndpoint})");
+            return ExitCodes.Usage;
+        }
+        IPEndPoint? httpEndpoint = null;
+        if (httpText != "none" && !IPEndPoint.TryParse(httpText, out httpEndpoint))
+        {
+            Output.Error($"--http-listen '{httpText}' is not ADDR:PORT or 'none' (for example 127.0.0.1:{DefaultHttpPort})");
+            return ExitCodes.Usage;
+        }
+        using ILoggerFactory logging = LoggerFactory.Create(builder => builder
+            .SetMinimumLevel(level)
+            .AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.TimestampFormat = "HH:mm:ss.fff ";
+            })
+            .AddFilter((_, _) => true));
+        ILogger logger = logging.CreateLogger("ubd");
+        using ImageTreeService tree = ImageTreeService.Open(dataDirectory);
+        if (autoLeaf is not null && !tree.Resolve(autoLeaf).IsFrozen)
+        {
+            Output.Error($"--auto-leaf {autoLeaf} names a leaf; new leaves need a root or branch as parent");
+            return ExitCodes.Usage;
+        }
+        if (boot is not null && BootProblem(tree, boot, httpEndpoint) is { } problem)
+        {
+            Output.Error(problem);
+            return ExitCodes.Usage;
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger);
+        listener.Start();
+        if (boot is not null)
+        {
+            boot.NbdPort = listener.LocalEndPoint.Port;
+        }
+        WebApplication? http = httpEndpoint is null ? null : await StartHttpAsync(tree, httpEndpoint, boot, level).ConfigureAwait(false);
+        try
+        {
+            if (http is not null)
+            {
+                Console.Out.WriteLine($"ubd: HTTP API on {http.Urls.First()} (OpenAPI at /openapi/v1.json)");
+                if (boot is not null)
+                {
+                    boot.HttpPort = new Uri(http.Urls.First()).Port;
+                    Console.Out.WriteLine($"ubd: network boot at {boot.BaseUrl}/boot/ipxe (new nodes start on {boot.DefaultEdition})");
+                }
+                if (tree.Tokens().Count == 0)
+                {
+                    Console.Out.WriteLine($"ubd: no API tokens yet; create one: ubd token create NAME --role Operator --data {dataDirectory} (with the server stopped) or through an operator token");
+                }
+            }
+            // Scripts wait for this line.
+            Console.Out.WriteLine($"ubd: serving NBD on {listener.LocalEndPoint} (data {dataDirectory}{(autoLeaf is null ? string.Empty : $", auto-leaf over {autoLeaf}")})");
+            Console.Out.Flush();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogInformation("shutting down: finishing in-flight requests");
+            }
+            // Nodes will reconnect to the restarted server: their connections end without detaching.
+            tree.ShuttingDown = true;
+        }
+        finally
+        {
+            if (http is not null)
+            {
+                await http.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                await http.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        return ExitCodes.Success;
+    }
+
+    private static string? BootProblem(ImageTreeService tree, Boot.BootOptions boot, IPEndPoint? http)
+    {
+        if (http is null)
+        {
+            return "--boot-files needs the HTTP listener (nodes fetch their scripts and kernel over HTTP); drop --http-listen none";
+        }
+        if (boot.DefaultEdition.Length == 0)
+        {
+            return "--boot-files needs --boot-edition LAYER (or --auto-leaf LAYER): the edition new nodes start from";
+        }
+        if (!tree.Resolve(boot.DefaultEdition).IsFrozen)
+        {
+            return $"--boot-edition {boot.DefaultEdition} is a leaf; nodes start from a root or branch";
+        }
+        foreach (string file in new[] { Boot.BootOptions.Kernel, Boot.BootOptions.Initrd })
+        {
+            if (!File.Exists(Path.Combine(boot.FilesDirectory, file)))
+            {
+                return $"--boot-files {boot.FilesDirectory} has no {file}; build the stem cell with images/build-stemcell.sh and point here at its folder";
+            }
+        }
+        return null;
+    }
+
+    private static async Task<WebApplication> StartHttpAsync(ImageTreeService tree, IPEndPoint endpoint, Boot.BootOptions? boot, LogLevel level)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(level < LogLevel.Warning ? LogLevel.Warning : level);
+        builder.Logging.AddFilter("Ubd", level);
+        if (boot is not null)
+        {
+            builder.Services.AddSingleton(boot);
+        }
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(endpoint);
+            kestrel.Limits.MaxRequestBodySize = Api.ApiOptions.MaxBodyBytes;
+        });
+        builder.Services.AddUnionBlockApi(tree, new Api.ApiOptions());
+        WebApplication app = builder.Build();
+        app.UseUnionBlockApi();
+        await app.StartAsync().ConfigureAwait(false);
+        return app;
+    }
+}

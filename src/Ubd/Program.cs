@@ -1,0 +1,3 @@
+using Ubd.Cli;
+
+return await UbdCommandLine.RunAsync(args).ConfigureAwait(false);
