@@ -1,0 +1,38 @@
+namespace DeployDirector.Contracts;
+
+/// <summary>
+/// The agent protocol's routes and limits. The agent always opens the connection (nodes behind NAT
+/// work): it registers, then heartbeats and long-polls for commands, and posts each command's
+/// result. Every request carries <c>Authorization: Bearer CREDENTIAL</c>, the node credential the
+/// boot service put on the node's kernel command line (<c>ubd.credential=</c>).
+/// </summary>
+public static class AgentProtocol
+{
+    public const string Version = "1";
+
+    /// <summary>POST <see cref="AgentRegistration"/> → <see cref="RegistrationAck"/>.</summary>
+    public const string Register = "/agent/v1/register";
+
+    /// <summary>POST <see cref="AgentHeartbeat"/> → <see cref="HeartbeatAck"/>.</summary>
+    public const string Heartbeat = "/agent/v1/heartbeat";
+
+    /// <summary>GET ?waitMs=N → <see cref="AgentCommand"/>[] (empty when nothing came within N ms).</summary>
+    public const string Commands = "/agent/v1/commands";
+
+    /// <summary>POST <see cref="CommandResult"/> → 204.</summary>
+    public const string Results = "/agent/v1/results";
+
+    /// <summary>GET /agent/v1/blobs/{sha256}: an instance archive addressed to this node.</summary>
+    public const string Blobs = "/agent/v1/blobs";
+
+    /// <summary>Kernel command line keys the boot service sets and the agent reads.</summary>
+    public const string DirectorArgument = "ubd.director";
+    public const string CredentialArgument = "ubd.credential";
+    public const string NodeArgument = "ubd.node";
+
+    /// <summary>Longest long-poll the director holds open.</summary>
+    public const int MaxWaitMs = 30_000;
+
+    /// <summary>Most bytes of output or logs a result may carry (the director refuses more).</summary>
+    public const int MaxOutputBytes = 256 * 1024;
+}
