@@ -61,7 +61,9 @@ public sealed class Peer : IAsyncDisposable
         return peer;
     }
 
-    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few.</summary>
+    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few. No
+    /// --exit-with-parent: its "parent" is the thread that started it (prctl PDEATHSIG), and a
+    /// thread-pool thread that retires would kill nbdkit in the middle of a test; Dispose stops it.</summary>
     private async Task StartNbdkitAsync()
     {
         string errors = "";
@@ -69,7 +71,7 @@ public sealed class Peer : IAsyncDisposable
         {
             Port = Tools.FreePort();
             _nbdkit = Process.Start(Tools.StartInfo("nbdkit",
-                ["-f", "--exit-with-parent", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["-f", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                  "--filter=cow", "file", RootImage]))!;
             Task<string> stderr = _nbdkit.StandardError.ReadToEndAsync();
             if (await WaitForPortAsync(Port, _nbdkit))
