@@ -1,3 +1,4 @@
+using DeployDirector.Providers.Qemu;
 using System.Text;
 using Ubd.Nodes;
 

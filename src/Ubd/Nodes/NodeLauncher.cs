@@ -1,3 +1,4 @@
+using DeployDirector.Providers.Qemu;
 using System.Text.Json;
 using Ubd.Cli;
 

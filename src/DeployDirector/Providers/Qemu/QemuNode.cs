@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ubd.Nodes;
+namespace DeployDirector.Providers.Qemu;
 
 /// <summary>
 /// One emulated node: a QEMU VM (software emulation, no KVM needed) that PXE-boots through QEMU's
