@@ -77,6 +77,29 @@ public sealed partial class ImageTreeService
         return new BootPlan(mac, node.Leaf, registered, node.Boots, KernelArgsFor(node), movedTo);
     }
 
+    /// <summary>Registers a node before its first boot (an infrastructure provider is creating it): its
+    /// leaf is created over <paramref name="edition"/> at once, so it boots straight onto it.</summary>
+    public NodeInfo RegisterNode(string mac, string edition)
+    {
+        mac = NormalizeMac(mac);
+        if (!Resolve(edition).IsFrozen)
+        {
+            throw new StoreException(StoreErrorKind.WrongKind, $"'{edition}' is a leaf; a node boots an edition (a root or branch)");
+        }
+        NodeRecord node;
+        lock (_policy)
+        {
+            if (FindNode(mac) is not null)
+            {
+                throw new StoreException(StoreErrorKind.AlreadyExists, $"node {mac} is registered already");
+            }
+            node = Register(mac, edition, out _);
+            SaveNode(node);
+        }
+        Publish("node.registered", node.Leaf, $"{mac} prepared over {edition}");
+        return Describe(node);
+    }
+
     public IReadOnlyList<NodeInfo> Nodes() =>
         [.. _metadata.Scan(Key(NodePrefix)).Select(e => Describe(JsonSerializer.Deserialize<NodeRecord>(e.Value, MetadataJson.Options)!)).OrderBy(n => n.Leaf, StringComparer.Ordinal)];
 

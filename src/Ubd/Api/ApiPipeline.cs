@@ -19,8 +19,9 @@ public sealed record ApiOptions(bool TrustLocalCaller = false)
 /// </summary>
 public static class ApiPipeline
 {
-    public static IServiceCollection AddUnionBlockApi(this IServiceCollection services, ImageTreeService tree, ApiOptions options)
+    public static IServiceCollection AddUnionBlockApi(this IServiceCollection services, ImageTreeService tree, ApiOptions options, DeployDirector.DirectorSetup? director = null)
     {
+        director?.AddTo(services);
         services.AddSingleton(tree);
         services.AddSingleton(options);
         services.AddSingleton<TaskRunner>();
@@ -28,8 +29,8 @@ public static class ApiPipeline
         services.AddProblemDetails();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
-            document.Info.Title = "UnionBlock image tree API";
-            document.Info.Description = "Layers, editions, leaves, attachments and tasks. Bearer tokens: read-only for GET, operator for the rest.";
+            document.Info.Title = "UnionBlock API";
+            document.Info.Description = "The image tree (layers, editions, leaves, attachments, tasks) and the director (deployments, releases, stem cells, director tasks). Bearer tokens: read-only for GET, operator for the rest.";
             return Task.CompletedTask;
         }));
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
@@ -46,6 +47,10 @@ public static class ApiPipeline
         {
             endpoints.MapOpenApi("/openapi/{documentName}.json");
             endpoints.MapUnionBlockApi();
+            if (endpoints.ServiceProvider.GetService<DeployDirector.DirectorSetup>() is not null)
+            {
+                DeployDirector.Api.DirectorEndpoints.MapDirector(endpoints);
+            }
             if (endpoints.ServiceProvider.GetService<Boot.BootOptions>() is not null)
             {
                 Boot.BootEndpoints.MapBootService(endpoints);
@@ -72,24 +77,33 @@ public static class ApiPipeline
 
     private static async Task LimitBody(HttpContext context, RequestDelegate next)
     {
+        long most = BodyLimit(context.Request.Path);
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = ApiOptions.MaxBodyBytes;
+            limit.MaxRequestBodySize = most;
         }
-        if (context.Request.ContentLength > ApiOptions.MaxBodyBytes)
+        if (context.Request.ContentLength > most)
         {
             await WriteProblem(context, StatusCodes.Status413PayloadTooLarge, "body too large",
-                $"request bodies are at most {ApiOptions.MaxBodyBytes} bytes of JSON").ConfigureAwait(false);
+                $"request bodies here are at most {most} bytes").ConfigureAwait(false);
             return;
         }
         await next(context).ConfigureAwait(false);
     }
 
+    /// <summary>Most routes take small JSON; release tarballs, manifests and agents' results are bigger.</summary>
+    public static long BodyLimit(PathString path) =>
+        path.StartsWithSegments("/api/v1/releases") ? DeployDirector.Api.DirectorEndpoints.MaxReleaseBytes
+        : path.StartsWithSegments("/api/v1/deployments") ? 2 * DeployDirector.Manifest.ManifestLoader.MaxBytes
+        : path.StartsWithSegments("/agent") ? DeployDirector.Api.AgentEndpoints.MaxBodyBytes
+        : ApiOptions.MaxBodyBytes;
+
     private static async Task Authenticate(HttpContext context, RequestDelegate next)
     {
         PathString path = context.Request.Path;
         // Nodes booting have no token: the boot service is open (it only reads, and registers new nodes).
-        bool open = path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/boot");
+        // Agents authenticate with their node credential in the agent endpoints, never an operator token.
+        bool open = path.StartsWithSegments("/healthz") || path.StartsWithSegments("/openapi") || path.StartsWithSegments("/boot") || path.StartsWithSegments("/agent");
         if (open || context.RequestServices.GetRequiredService<ApiOptions>().TrustLocalCaller)
         {
             await next(context).ConfigureAwait(false);

@@ -16,6 +16,19 @@ public static class ProblemMapping
             StoreErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
             _ => StatusCodes.Status409Conflict,
         }, Title(store.Kind), store.Message),
+        DeployDirector.DirectorException director => (director.Kind switch
+        {
+            DeployDirector.DirectorError.NotFound => StatusCodes.Status404NotFound,
+            DeployDirector.DirectorError.Invalid => StatusCodes.Status400BadRequest,
+            DeployDirector.DirectorError.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status409Conflict,
+        }, director.Kind switch
+        {
+            DeployDirector.DirectorError.NotFound => "not found",
+            DeployDirector.DirectorError.Invalid => "invalid argument",
+            DeployDirector.DirectorError.Unavailable => "unavailable",
+            _ => "conflict",
+        }, director.Message),
         CorruptLayerException corrupt => (StatusCodes.Status500InternalServerError, "layer damaged", corrupt.Message),
         JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "bad request body", $"the request body is not valid: {exception.Message}"),
         InvalidDataException invalid => (StatusCodes.Status400BadRequest, "invalid input", invalid.Message),

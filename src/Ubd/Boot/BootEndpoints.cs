@@ -19,13 +19,13 @@ public static class BootEndpoints
             "echo UnionBlock: asking for this node's boot script",
             $"chain {options.BaseUrl}/boot/node/${{net0/mac}}"))
             .WithSummary("The iPXE entry script (DHCP's boot file): chains to the node's own script by MAC");
-        boot.MapGet("/node/{mac}", (ImageTreeService tree, BootOptions options, ILogger<BootOptions> log, string mac) =>
+        boot.MapGet("/node/{mac}", (ImageTreeService tree, BootOptions options, ILogger<BootOptions> log, IServiceProvider services, string mac) =>
         {
             try
             {
                 BootPlan plan = tree.BootNode(mac, options.DefaultEdition);
                 log.LogInformation("boot {Boot} of {Mac}: leaf {Leaf}{Moved}", plan.Boot, plan.Mac, plan.Leaf, plan.MovedTo is null ? "" : $", moved onto {plan.MovedTo}");
-                string args = $"console=ttyS0 quiet nbdroot={options.AdvertisedHost}:{options.NbdPort}/{plan.Leaf} {plan.KernelArgs}".TrimEnd();
+                string args = $"console=ttyS0 quiet nbdroot={options.AdvertisedHost}:{options.NbdPort}/{plan.Leaf} {AgentArguments(services, options, plan.Mac)}{plan.KernelArgs}".TrimEnd();
                 return Script(
                     $"echo UnionBlock: {plan.Leaf} (boot {plan.Boot})",
                     $"kernel {options.BaseUrl}/boot/files/{BootOptions.Kernel} {args}",
@@ -44,6 +44,18 @@ public static class BootEndpoints
                 ? Results.File(Path.Combine(options.FilesDirectory, name), "application/octet-stream", enableRangeProcessing: true)
                 : Results.NotFound())
             .WithSummary("The kernel and the initramfs (range requests supported)");
+    }
+
+    /// <summary>With the director on, each boot hands the node's agent a fresh credential (the previous
+    /// boot's stops working) and the director's address, on the kernel command line.</summary>
+    private static string AgentArguments(IServiceProvider services, BootOptions options, string mac)
+    {
+        if (services.GetService<DeployDirector.Live.NodeRegistry>() is not { } nodes)
+        {
+            return "";
+        }
+        string credential = nodes.IssueCredential(mac);
+        return $"{DeployDirector.Contracts.AgentProtocol.DirectorArgument}={options.BaseUrl} {DeployDirector.Contracts.AgentProtocol.CredentialArgument}={credential} {DeployDirector.Contracts.AgentProtocol.NodeArgument}={mac} ";
     }
 
     private static IResult Script(params string[] lines)

@@ -62,6 +62,64 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
         return final.GetProperty("result");
     }
 
+    /// <summary>A plain-text resource (logs).</summary>
+    public async Task<string> Text(string path)
+    {
+        using HttpResponseMessage response = await http.GetAsync(ApiEndpoints.Prefix + path).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return response.IsSuccessStatusCode ? text : throw Problem((int)response.StatusCode, text);
+    }
+
+    /// <summary>Sends a file as the raw body (release tarballs), streamed rather than buffered.</summary>
+    public async Task<JsonElement> Upload(string path, string file, string contentType)
+    {
+        await using FileStream stream = File.OpenRead(file);
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiEndpoints.Prefix + path) { Content = new StreamContent(stream) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        using HttpResponseMessage response = await http.SendAsync(request).ConfigureAwait(false);
+        string text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        return response.IsSuccessStatusCode ? JsonDocument.Parse(text).RootElement.Clone() : throw Problem((int)response.StatusCode, text);
+    }
+
+    /// <summary>Follows a director task (the 202 answer of a deploy, delete or errand) until it ends,
+    /// printing its steps on a terminal; a task that failed or was cancelled becomes an <see cref="ApiException"/>.</summary>
+    public async Task<JsonElement> FollowDirectorTask(JsonElement task, string label, bool quiet)
+    {
+        long id = task.GetProperty("id").GetInt64();
+        int shown = 0;
+        JsonElement final = await Output.WithProgressAsync(label, 100, quiet, async progress =>
+        {
+            while (true)
+            {
+                JsonElement state = await Get($"/director/tasks/{id}").ConfigureAwait(false);
+                JsonElement[] events = [.. state.GetProperty("events").EnumerateArray()];
+                foreach (JsonElement e in events.Skip(shown))
+                {
+                    if (e.GetProperty("total").GetInt32() > 0)
+                    {
+                        progress?.Report(100L * e.GetProperty("progress").GetInt32() / e.GetProperty("total").GetInt32());
+                    }
+                    if (!quiet && Console.IsOutputRedirected)
+                    {
+                        Console.Error.WriteLine($"  {e.Str("stage")}: {e.Str("message")}");
+                    }
+                }
+                shown = events.Length;
+                if (state.GetProperty("state").GetString() is "done" or "error" or "cancelled" or "Done" or "Error" or "Cancelled")
+                {
+                    return state;
+                }
+                await Task.Delay(250).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+        string ended = final.GetProperty("state").GetString()!.ToLowerInvariant();
+        if (ended != "done")
+        {
+            throw new ApiException(ended == "cancelled" ? 409 : 500, ended, $"{label} {(ended == "cancelled" ? "was cancelled" : "failed")} (task {id}): {final.Str("error")}");
+        }
+        return final;
+    }
+
     public static void Authorize(HttpClient http, string token) =>
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 

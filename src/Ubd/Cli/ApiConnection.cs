@@ -14,12 +14,14 @@ internal sealed class ApiConnection : IAsyncDisposable
 {
     private readonly WebApplication? _local;
     private readonly ImageTreeService? _tree;
+    private readonly DeployDirector.DirectorSetup? _director;
 
-    private ApiConnection(ApiClient client, WebApplication? local, ImageTreeService? tree)
+    private ApiConnection(ApiClient client, WebApplication? local, ImageTreeService? tree, DeployDirector.DirectorSetup? director = null)
     {
         Client = client;
         _local = local;
         _tree = tree;
+        _director = director;
     }
 
     public ApiClient Client { get; }
@@ -88,21 +90,24 @@ internal sealed class ApiConnection : IAsyncDisposable
     private static async Task<ApiConnection> OpenLocal(string dataDirectory)
     {
         ImageTreeService tree = ImageTreeService.Open(dataDirectory);
+        DeployDirector.DirectorSetup? director = null;
         try
         {
+            director = DeployDirector.DirectorSetup.Open(dataDirectory, tree, new DeployDirector.DirectorOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseTestServer();
             builder.Logging.ClearProviders();
-            builder.Services.AddUnionBlockApi(tree, new ApiOptions(TrustLocalCaller: true));
+            builder.Services.AddUnionBlockApi(tree, new ApiOptions(TrustLocalCaller: true), director);
             WebApplication app = builder.Build();
             app.UseUnionBlockApi();
             await app.StartAsync().ConfigureAwait(false);
             HttpClient http = app.GetTestClient();
             http.Timeout = Timeout.InfiniteTimeSpan;
-            return new ApiConnection(new ApiClient(http), app, tree);
+            return new ApiConnection(new ApiClient(http), app, tree, director);
         }
         catch
         {
+            director?.Dispose();
             tree.Dispose();
             throw;
         }
@@ -116,6 +121,7 @@ internal sealed class ApiConnection : IAsyncDisposable
             await _local.StopAsync().ConfigureAwait(false);
             await _local.DisposeAsync().ConfigureAwait(false);
         }
+        _director?.Dispose();
         _tree?.Dispose();
     }
 }

@@ -14,4 +14,6 @@ internal static class ExitCodes
     public const int InUse = 4;
     /// <summary>Stored data failed a checksum or does not match its chain.</summary>
     public const int Corrupt = 5;
+    /// <summary>A manifest was rejected; every error is printed as FILE:LINE:COLUMN: what is wrong.</summary>
+    public const int Invalid = 6;
 }

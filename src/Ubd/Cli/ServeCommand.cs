@@ -52,6 +52,20 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "10.0.2.2",
             HelpName = "HOST",
         };
+        Option<string> provider = new("--provider")
+        {
+            Description = "Where the director gets nodes when a deployment needs more: pxe (bare metal: wait for them to PXE-boot) or qemu (start emulated ones; needs --boot-files)",
+            DefaultValueFactory = _ => "pxe",
+            HelpName = "pxe|qemu",
+        };
+        provider.AcceptOnlyFromAmong("pxe", "qemu");
+        Option<int[]> qemuForward = new("--qemu-forward")
+        {
+            Description = "Guest TCP ports each emulated node forwards from a free loopback port (shown by 'ubd stemcell list')",
+            DefaultValueFactory = _ => [80],
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "PORT",
+        };
         Option<LogLevel> logLevel = new("--log-level")
         {
             Description = "Least severe log messages to print (Trace, Debug, Information, Warning, Error)",
@@ -59,7 +73,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Serve every layer over NBD (leaves writable by name, frozen layers read-only) and the image tree's HTTP API")
         {
-            data, nbdListen, httpListen, autoLeaf, bootFiles, bootEdition, advertise, logLevel,
+            data, nbdListen, httpListen, autoLeaf, bootFiles, bootEdition, advertise, provider, qemuForward, logLevel,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -67,12 +81,16 @@ internal static class ServeCommand
             Boot.BootOptions? boot = result.GetValue(bootFiles) is { } files
                 ? new Boot.BootOptions { FilesDirectory = files.FullName, DefaultEdition = edition ?? "", AdvertisedHost = result.GetValue(advertise)! }
                 : null;
-            return RunAsync(result.GetValue(data)!.FullName, result.GetValue(nbdListen)!, result.GetValue(httpListen)!, result.GetValue(autoLeaf), boot, result.GetValue(logLevel), cancellation);
+            var director = new DirectorChoice(result.GetValue(provider)!, result.GetValue(qemuForward)!);
+            return RunAsync(result.GetValue(data)!.FullName, result.GetValue(nbdListen)!, result.GetValue(httpListen)!, result.GetValue(autoLeaf), boot, director, result.GetValue(logLevel), cancellation);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string dataDirectory, string endpointText, string httpText, string? autoLeaf, Boot.BootOptions? boot, LogLevel level, CancellationToken cancellation)
+    /// <summary>The director's infrastructure provider as the command line chose it.</summary>
+    private sealed record DirectorChoice(string Provider, int[] QemuForwards);
+
+    private static async Task<int> RunAsync(string dataDirectory, string endpointText, string httpText, string? autoLeaf, Boot.BootOptions? boot, DirectorChoice choice, LogLevel level, CancellationToken cancellation)
     {
         if (!IPEndPoint.TryParse(endpointText, out IPEndPoint? endpoint))
         {
@@ -105,6 +123,16 @@ internal static class ServeCommand
             Output.Error(problem);
             return ExitCodes.Usage;
         }
+        if (choice.Provider == "qemu" && boot is null)
+        {
+            Output.Error("--provider qemu needs --boot-files (and --boot-edition): emulated nodes PXE-boot from this server");
+            return ExitCodes.Usage;
+        }
+        var directorOptions = new DeployDirector.DirectorOptions(choice.Provider)
+        {
+            Qemu = boot is null ? null : new DeployDirector.Providers.Qemu.QemuOptions(Path.Combine(dataDirectory, "qemu"), () => $"{boot.BaseUrl}/boot/ipxe") { ForwardPorts = choice.QemuForwards },
+        };
+        using DeployDirector.DirectorSetup director = DeployDirector.DirectorSetup.Open(dataDirectory, tree, directorOptions, logging.CreateLogger("director"));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
@@ -117,7 +145,7 @@ internal static class ServeCommand
         {
             boot.NbdPort = listener.LocalEndPoint.Port;
         }
-        WebApplication? http = httpEndpoint is null ? null : await StartHttpAsync(tree, httpEndpoint, boot, level).ConfigureAwait(false);
+        WebApplication? http = httpEndpoint is null ? null : await StartHttpAsync(tree, director, httpEndpoint, boot, level).ConfigureAwait(false);
         try
         {
             if (http is not null)
@@ -182,7 +210,7 @@ internal static class ServeCommand
         return null;
     }
 
-    private static async Task<WebApplication> StartHttpAsync(ImageTreeService tree, IPEndPoint endpoint, Boot.BootOptions? boot, LogLevel level)
+    private static async Task<WebApplication> StartHttpAsync(ImageTreeService tree, DeployDirector.DirectorSetup director, IPEndPoint endpoint, Boot.BootOptions? boot, LogLevel level)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(level < LogLevel.Warning ? LogLevel.Warning : level);
@@ -194,9 +222,10 @@ internal static class ServeCommand
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(endpoint);
-            kestrel.Limits.MaxRequestBodySize = Api.ApiOptions.MaxBodyBytes;
+            // The pipeline lowers this per route (ApiPipeline.BodyLimit); release tarballs are the largest bodies.
+            kestrel.Limits.MaxRequestBodySize = DeployDirector.Api.DirectorEndpoints.MaxReleaseBytes;
         });
-        builder.Services.AddUnionBlockApi(tree, new Api.ApiOptions());
+        builder.Services.AddUnionBlockApi(tree, new Api.ApiOptions(), director);
         WebApplication app = builder.Build();
         app.UseUnionBlockApi();
         await app.StartAsync().ConfigureAwait(false);

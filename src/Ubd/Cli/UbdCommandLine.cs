@@ -23,6 +23,13 @@ internal static class UbdCommandLine
             TaskCommands.Attachments(),
             TaskCommands.Tokens(),
             NodeCommands.Build(),
+            ReleaseCommands.Releases(),
+            DeployCommands.Deploy(),
+            DeployCommands.Deployments(),
+            DeployCommands.Instances(),
+            DeployCommands.Errands(),
+            ReleaseCommands.Stemcells(),
+            DirectorTaskCommands.Build(),
         };
         return root;
     }

@@ -1,0 +1,7 @@
+namespace DeployDirector.Api;
+
+/// <summary>A manifest sent to deploy or plan: its text, the file name errors point into, and variables.</summary>
+public sealed record ManifestRequest(string Manifest, string? File, IReadOnlyDictionary<string, string>? Variables);
+
+/// <summary>Label changes for a stem-cell node: a null value removes the label.</summary>
+public sealed record LabelsRequest(IReadOnlyDictionary<string, string?> Labels);

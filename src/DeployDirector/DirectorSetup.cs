@@ -1,0 +1,91 @@
+using DeployDirector.Live;
+using DeployDirector.Providers;
+using DeployDirector.Providers.Qemu;
+using DeployDirector.Running;
+using DeployDirector.State;
+using DeployDirector.Tasks;
+using ImageTree.Metadata;
+using ImageTree.Metadata.RocksDb;
+using ImageTree.Tree;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DeployDirector;
+
+/// <summary>
+/// Composes the director over a data directory: its state in RocksDB (DATA/director), blobs
+/// (DATA/blobs), the live agent hub, the tasks, the infrastructure provider. The host registers it
+/// with <see cref="AddTo"/> and maps its endpoints with <c>MapDirector</c>.
+/// </summary>
+public sealed class DirectorSetup : IDisposable
+{
+    private DirectorSetup(DirectorContext context, Deployer deployer)
+    {
+        Context = context;
+        Deployer = deployer;
+    }
+
+    public DirectorContext Context { get; }
+
+    public Deployer Deployer { get; }
+
+    /// <summary>Opens the director's state in <paramref name="dataDirectory"/>; <paramref name="store"/> replaces RocksDB (tests).</summary>
+    public static DirectorSetup Open(string dataDirectory, ImageTreeService tree, DirectorOptions options, ILogger log, IKeyValueStore? store = null)
+    {
+        var state = new DirectorStore(store ?? new RocksDbStore(Path.Combine(dataDirectory, "director")));
+        TimeProvider clock = options.Clock ?? TimeProvider.System;
+        var hub = new AgentHub(clock, options.Timings ?? AgentTimings.Default);
+        var nodes = new NodeRegistry(state, hub, clock);
+        var blobs = new Releases.BlobStore(Path.Combine(dataDirectory, "blobs"));
+        var releases = new Releases.ReleaseCatalog(state.Raw, blobs);
+        var archives = new InstanceArchives(new Releases.BlobStore(Path.Combine(dataDirectory, "instance-archives")), releases, blobs);
+        IInfrastructureProvider provider = options.Provider switch
+        {
+            "qemu" => new QemuProvider(options.Qemu ?? throw new ArgumentException("the qemu provider needs its options"), tree, nodes),
+            _ => new PxeProvider(),
+        };
+        var context = new DirectorContext
+        {
+            Store = state,
+            Hub = hub,
+            Nodes = nodes,
+            Grants = new ArchiveGrants(archives.Open),
+            Archives = archives,
+            Tree = tree,
+            Provider = provider,
+            Tasks = new DirectorTasks(state, clock, log),
+            Releases = releases,
+            Clock = clock,
+            Log = log,
+            NodeWait = options.NodeWait,
+        };
+        var deployer = new Deployer(context);
+        hub.Registered += deployer.Adopt;
+        return new DirectorSetup(context, deployer);
+    }
+
+    public void AddTo(IServiceCollection services)
+    {
+        services.AddSingleton(this);
+        services.AddSingleton(Deployer);
+        services.AddSingleton(Context.Hub);
+        services.AddSingleton(Context.Nodes);
+        services.AddSingleton(Context.Tasks);
+        services.AddSingleton(Context.Grants);
+    }
+
+    public void Dispose() => Context.Store.Dispose();
+}
+
+/// <summary>How the director runs.</summary>
+/// <param name="Provider">pxe (wait for bare-metal nodes) or qemu (start emulated ones).</param>
+public sealed record DirectorOptions(string Provider = "pxe")
+{
+    public QemuOptions? Qemu { get; init; }
+
+    public AgentTimings? Timings { get; init; }
+
+    public TimeProvider? Clock { get; init; }
+
+    public TimeSpan NodeWait { get; init; } = TimeSpan.FromMinutes(10);
+}

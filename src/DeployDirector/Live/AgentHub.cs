@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using DeployDirector.Contracts;
+
+namespace DeployDirector.Live;
+
+/// <summary>
+/// Live state of every agent, in memory: high-rate (a heartbeat a second per node), rebuilt from
+/// agents' registrations after a director restart. Heartbeats cost a dictionary lookup and a few
+/// field writes; commands go through each agent's bounded queue and are collected by its long poll.
+/// </summary>
+public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
+{
+    private readonly ConcurrentDictionary<string, LiveAgent> _agents = new(StringComparer.Ordinal);
+
+    public AgentTimings Timings => timings;
+
+    /// <summary>Raised after an agent registers (a boot, an agent restart, or a director restart).</summary>
+    public event Action<LiveAgent>? Registered;
+
+    public LiveAgent? Find(string mac) => _agents.TryGetValue(mac, out LiveAgent? agent) ? agent : null;
+
+    public IReadOnlyCollection<LiveAgent> All => [.. _agents.Values];
+
+    public int Count => _agents.Count;
+
+    public RegistrationAck Register(string mac, AgentRegistration registration)
+    {
+        var agent = new LiveAgent(mac, registration, clock.GetTimestamp());
+        if (_agents.TryGetValue(mac, out LiveAgent? previous))
+        {
+            previous.Abandon(previous.BootId == registration.BootId ? "the agent registered again" : "the node rebooted");
+        }
+        _agents[mac] = agent;
+        Registered?.Invoke(agent);
+        return new RegistrationAck(mac, (int)timings.HeartbeatInterval.TotalMilliseconds, (int)timings.Lease.TotalMilliseconds);
+    }
+
+    /// <summary>Records a heartbeat; null when the agent must register again (unknown, or another boot).</summary>
+    public HeartbeatAck? Heartbeat(string mac, AgentHeartbeat heartbeat)
+    {
+        if (!_agents.TryGetValue(mac, out LiveAgent? agent) || agent.BootId != heartbeat.BootId)
+        {
+            return null;
+        }
+        agent.LastSeen = clock.GetTimestamp();
+        agent.Sequence = heartbeat.Sequence;
+        agent.Load = heartbeat.Load;
+        agent.Instances = heartbeat.Instances;
+        return new HeartbeatAck((int)timings.Lease.TotalMilliseconds, agent.Queue.Reader.Count > 0);
+    }
+
+    /// <summary>True while the agent's last contact is within <see cref="AgentTimings.DeadAfter"/>.</summary>
+    public bool IsAlive(string mac) =>
+        _agents.TryGetValue(mac, out LiveAgent? agent) && clock.GetElapsedTime(agent.LastSeen) < timings.DeadAfter;
+
+    /// <summary>Queues a command and waits for its result (or <paramref name="timeout"/>).</summary>
+    public async Task<CommandResult> SendAsync(string mac, AgentCommand command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!_agents.TryGetValue(mac, out LiveAgent? agent))
+        {
+            return new CommandResult(command.Id, false, "agent_gone", $"node {mac} has no registered agent", null, null, null);
+        }
+        var result = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        agent.Pending[command.Id] = result;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await agent.Queue.Writer.WriteAsync(command, deadline.Token).ConfigureAwait(false);
+            return await result.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new CommandResult(command.Id, false, "timeout", $"node {mac} did not answer '{command.Kind}' within {timeout.TotalSeconds:0} s", null, null, null);
+        }
+        catch (System.Threading.Channels.ChannelClosedException)
+        {
+            return await result.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            agent.Pending.TryRemove(command.Id, out _);
+        }
+    }
+
+    /// <summary>The agent's long poll: the commands queued for it, waiting up to <paramref name="waitMs"/>
+    /// for the first. Null when the agent must register again.</summary>
+    public async Task<AgentCommand[]?> PollAsync(string mac, string? bootId, int waitMs, CancellationToken cancellationToken)
+    {
+        if (!_agents.TryGetValue(mac, out LiveAgent? agent) || (bootId is not null && agent.BootId != bootId))
+        {
+            return null;
+        }
+        agent.LastSeen = clock.GetTimestamp();
+        var commands = new List<AgentCommand>();
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(Math.Clamp(waitMs, 0, AgentProtocol.MaxWaitMs));
+        try
+        {
+            if (await agent.Queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+            {
+                while (commands.Count < 16 && agent.Queue.Reader.TryRead(out AgentCommand? command))
+                {
+                    commands.Add(command);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+        return [.. commands];
+    }
+
+    /// <summary>An agent's result for a command; false when nothing waits for it (late or unknown).</summary>
+    public bool Complete(string mac, CommandResult result) =>
+        _agents.TryGetValue(mac, out LiveAgent? agent) && agent.Pending.TryRemove(result.CommandId, out TaskCompletionSource<CommandResult>? waiting)
+        && waiting.TrySetResult(result);
+
+    /// <summary>Forgets an agent (its node was deleted); waiting commands fail.</summary>
+    public void Remove(string mac)
+    {
+        if (_agents.TryRemove(mac, out LiveAgent? agent))
+        {
+            agent.Abandon("the node was removed");
+        }
+    }
+}

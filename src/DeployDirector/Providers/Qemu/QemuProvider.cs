@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using DeployDirector.Live;
+using DeployDirector.Manifest;
+using ImageTree.Tree;
+
+namespace DeployDirector.Providers.Qemu;
+
+/// <summary>
+/// Emulated stem cells on demand: each is a QEMU VM (software emulation) that PXE-boots from this
+/// server through QEMU's iPXE ROM with user networking. The VM is registered with its leaf over the
+/// group's layer and its labels before it boots, runs detached (a director restart does not stop
+/// it: its agent reconnects), and is remembered in DATA/qemu/MAC.json so it can be deleted later.
+/// Each VM gets its own guest address (10.0.2.N inside its own user network) and loopback port
+/// forwards to the guest ports operators ask for.
+/// </summary>
+public sealed partial class QemuProvider(QemuOptions options, ImageTreeService tree, NodeRegistry nodes) : IInfrastructureProvider
+{
+    private readonly Lock _launch = new();
+
+    public string Name => "qemu";
+
+    public string? Impossible(InstanceGroup group, IReadOnlyCollection<IReadOnlyDictionary<string, string>> knownLabels) =>
+        group.Resources.Cores > Environment.ProcessorCount ? $"group {group.Name} needs {group.Resources.Cores} cores; emulated nodes here have at most {Environment.ProcessorCount}"
+        : group.Resources.MemoryBytes > options.MaxMemoryBytes ? $"group {group.Name} needs {group.Resources.MemoryBytes >> 20} MiB; emulated nodes here have at most {options.MaxMemoryBytes >> 20} MiB"
+        : null;
+
+    public Task<string> ProvisionAsync(InstanceGroup group, string layer, int count, CancellationToken cancellationToken)
+    {
+        var started = new List<string>();
+        lock (_launch)
+        {
+            Directory.CreateDirectory(options.StateDirectory);
+            for (int i = 0; i < count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                started.Add(Launch(group, layer));
+            }
+        }
+        return Task.FromResult($"started {count} emulated node(s) for group {group.Name}: {string.Join(", ", started)}");
+    }
+
+    /// <summary>Stops a VM this provider started; false when it did not start it.</summary>
+    public bool Delete(string mac)
+    {
+        string file = StateFile(mac);
+        if (!File.Exists(file))
+        {
+            return false;
+        }
+        QemuMachine machine = JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(file))!;
+        if (Alive(machine.Pid))
+        {
+            _ = Kill(machine.Pid, 15);
+        }
+        File.Delete(file);
+        return true;
+    }
+
+    /// <summary>Every VM this provider started (tests stop them all).</summary>
+    public IReadOnlyList<QemuMachine> Machines() =>
+        Directory.Exists(options.StateDirectory)
+            ? [.. Directory.GetFiles(options.StateDirectory, "*.json").Select(f => JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(f))!)]
+            : [];
+
+    private string Launch(InstanceGroup group, string layer)
+    {
+        int number = NextNumber();
+        string mac = $"52:54:00:d1:{number >> 8:x2}:{number & 0xff:x2}";
+        var forwards = options.ForwardPorts.ToDictionary(p => p.ToString(CultureInfo.InvariantCulture), _ => $"127.0.0.1:{FreePort()}", StringComparer.Ordinal);
+        tree.RegisterNode(mac, layer);
+        nodes.Prepare(mac, Name, group.Placement.Labels, forwards);
+        string console = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.console.log");
+        string pidFile = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.pid");
+        // Each VM has its own user network; distinct guest addresses keep instance addresses distinct.
+        string nic = $"user,model=e1000,mac={mac},bootfile={options.BootUrl()},net=10.0.2.0/24,dhcpstart=10.0.2.{20 + (number % 200)}"
+            + string.Concat(forwards.Select(f => $",hostfwd=tcp:{f.Value}-:{f.Key}"));
+        long memory = Math.Max(options.MemoryMiB, (group.Resources.MemoryBytes + (1 << 20) - 1) >> 20);
+        var start = new ProcessStartInfo("qemu-system-x86_64") { UseShellExecute = false };
+        foreach (string argument in new[]
+        {
+            "-m", memory.ToString(CultureInfo.InvariantCulture), "-smp", Math.Max(1, group.Resources.Cores).ToString(CultureInfo.InvariantCulture),
+            "-display", "none", "-boot", "n", "-serial", $"file:{console}", "-nic", nic,
+            "-daemonize", "-pidfile", pidFile,
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using Process process = Process.Start(start) ?? throw new DirectorException(DirectorError.Unavailable, "qemu-system-x86_64 did not start; run ./setup.sh");
+        process.WaitForExit();
+        if (process.ExitCode != 0 || !File.Exists(pidFile))
+        {
+            throw new DirectorException(DirectorError.Unavailable, $"qemu-system-x86_64 exited with {process.ExitCode}; is it installed (./setup.sh)?");
+        }
+        int pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
+        File.WriteAllText(StateFile(mac), JsonSerializer.Serialize(new QemuMachine(mac, pid, console, forwards)));
+        return mac;
+    }
+
+    private int NextNumber()
+    {
+        string counter = Path.Combine(options.StateDirectory, "counter");
+        int number = File.Exists(counter) ? int.Parse(File.ReadAllText(counter), CultureInfo.InvariantCulture) + 1 : 1;
+        File.WriteAllText(counter, number.ToString(CultureInfo.InvariantCulture));
+        return number;
+    }
+
+    private string StateFile(string mac) => Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.json");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static bool Alive(int pid) => Kill(pid, 0) == 0;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+}
+
+/// <summary>A VM the QEMU provider started.</summary>
+public sealed record QemuMachine(string Mac, int Pid, string Console, IReadOnlyDictionary<string, string> Forwards);
+
+/// <summary>How emulated nodes are made.</summary>
+/// <param name="BootUrl">The iPXE entry script as guests see it (known once the HTTP listener is bound).</param>
+/// <param name="ForwardPorts">Guest TCP ports each VM forwards from a free loopback port (e.g. 80 for a web job).</param>
+public sealed record QemuOptions(string StateDirectory, Func<string> BootUrl, int MemoryMiB = 256, long MaxMemoryBytes = 4L << 30)
+{
+    public IReadOnlyList<int> ForwardPorts { get; init; } = [80];
+}

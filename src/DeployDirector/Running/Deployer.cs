@@ -1,0 +1,213 @@
+using System.Security.Cryptography;
+using DeployDirector.Contracts;
+using DeployDirector.Manifest;
+using DeployDirector.Planning;
+using DeployDirector.State;
+using DeployDirector.Tasks;
+
+namespace DeployDirector.Running;
+
+/// <summary>A deploy that could start (its task) or the manifest's errors (nothing changed).</summary>
+public sealed record DeployOutcome(DirectorTaskRecord? Task, IReadOnlyList<ManifestError> Errors);
+
+/// <summary>A plan, or the manifest's errors.</summary>
+public sealed record PlanOutcome(DeployPlan? Plan, IReadOnlyList<ManifestError> Errors);
+
+/// <summary>
+/// Deployments: plan (pure, writes nothing), deploy (a task that converges the deployment onto its
+/// manifest), delete, errands. Level-triggered: every deploy recomputes the difference between the
+/// manifest and what exists, so running it again after an interruption finishes the job, and an
+/// unchanged deploy sends no command at all.
+/// </summary>
+public sealed partial class Deployer(DirectorContext director)
+{
+    private readonly InstanceApplier _applier = new(director);
+
+    public PlanOutcome Plan(string yaml, string file, IReadOnlyDictionary<string, string>? variables)
+    {
+        Prepared? prepared = Prepare(yaml, file, variables, out IReadOnlyList<ManifestError> errors);
+        return prepared is null ? new PlanOutcome(null, errors) : new PlanOutcome(PlanNow(prepared), []);
+    }
+
+    public DeployOutcome Deploy(string yaml, string file, IReadOnlyDictionary<string, string>? variables)
+    {
+        Prepared? prepared = Prepare(yaml, file, variables, out IReadOnlyList<ManifestError> errors);
+        if (prepared is null)
+        {
+            return new DeployOutcome(null, errors);
+        }
+        string name = prepared.Manifest.Name;
+        DirectorTaskRecord task = director.Tasks.Start("deploy", name, $"deploy {name} from {file}", context => DeployAsync(prepared, context));
+        return new DeployOutcome(task, []);
+    }
+
+    private async Task<string?> DeployAsync(Prepared prepared, TaskContext task)
+    {
+        DeploymentManifest manifest = prepared.Manifest;
+        SaveDesiredState(prepared);
+        EnsureBranches(prepared, task);
+        DeployPlan plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
+        task.Step("plan", Summary(plan));
+        // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
+        var assigned = Assign(plan);
+        foreach (InstanceChange change in plan.Changes.Where(c => c.Action == ChangeAction.Delete || c.FromNode is not null))
+        {
+            InstanceRecord? record = director.Store.Instance(manifest.Name, change.Group, change.Index);
+            string node = change.FromNode ?? change.Node!;
+            if (record is not null && node is not null)
+            {
+                await _applier.RemoveAsync(node, new InstanceRef(manifest.Name, change.Group, change.Index, record.Id, record.Epoch), task).ConfigureAwait(false);
+            }
+            if (change.Action == ChangeAction.Delete && record is not null)
+            {
+                director.Store.Begin().Delete(record).Commit();
+                task.Step("delete", $"{change.Group}/{change.Index} removed from {node}");
+            }
+        }
+        // Render again now that every instance has its id, node and epoch: links see final values.
+        DeployPlan final = PlanNow(prepared);
+        int done = 0;
+        int total = final.Changes.Count(c => c.Action is ChangeAction.Create or ChangeAction.Update);
+        foreach (IReadOnlyList<InstanceGroup> wave in Waves(manifest))
+        {
+            await Task.WhenAll(wave.Select(group => UpdateGroupAsync(group, manifest, final, assigned, task, () => Interlocked.Increment(ref done), total))).ConfigureAwait(false);
+        }
+        int kept = final.Changes.Count(c => c.Action == ChangeAction.Keep);
+        int deleted = plan.Changes.Count(c => c.Action == ChangeAction.Delete);
+        task.Step("done", $"{done} instance(s) created or updated, {kept} unchanged, {deleted} deleted", total, total);
+        return System.Text.Json.JsonSerializer.Serialize(new { deployment = manifest.Name, updated = done, kept, deleted }, Api.DirectorJson.Options);
+    }
+
+    /// <summary>Serial deployments update one group after another; otherwise all groups at once.</summary>
+    private static IEnumerable<IReadOnlyList<InstanceGroup>> Waves(DeploymentManifest manifest) =>
+        manifest.Update.Serial ? manifest.InstanceGroups.Select(g => (IReadOnlyList<InstanceGroup>)[g]) : [manifest.InstanceGroups];
+
+    /// <summary>BOSH's update block for one group: canaries one batch first (canary watch time), then
+    /// batches of max_in_flight (update watch time). A failure halts the deploy.</summary>
+    private async Task UpdateGroupAsync(InstanceGroup group, DeploymentManifest manifest, DeployPlan plan, Dictionary<(string, int), InstanceRecord> assigned, TaskContext task, Func<int> progress, int total)
+    {
+        UpdatePolicy policy = group.Update ?? manifest.Update;
+        List<InstanceChange> changes = [.. plan.Changes.Where(c => c.Group == group.Name && c.Action is ChangeAction.Create or ChangeAction.Update)];
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        int canaries = Math.Min(policy.Canaries, changes.Count);
+        var batches = new List<(List<InstanceChange> Batch, WatchTime Watch)>();
+        if (canaries > 0)
+        {
+            batches.Add(([.. changes.Take(canaries)], policy.CanaryWatchTime));
+        }
+        batches.AddRange(changes.Skip(canaries).Chunk(policy.MaxInFlight.For(group.Instances)).Select(b => (b.ToList(), policy.UpdateWatchTime)));
+        foreach ((List<InstanceChange> batch, WatchTime watch) in batches)
+        {
+            task.Step("update", $"{group.Name}: updating {string.Join(", ", batch.Select(c => $"{c.Group}/{c.Index}"))}{(watch == policy.CanaryWatchTime && canaries > 0 && batch == batches[0].Batch ? " (canary)" : "")}");
+            await Task.WhenAll(batch.Select(async change =>
+            {
+                InstanceRecord record = assigned[(change.Group, change.Index)];
+                try
+                {
+                    await _applier.ApplyAsync(record, change, watch, task).ConfigureAwait(false);
+                }
+                catch (DirectorException)
+                {
+                    director.Store.Begin().Put(record with { Status = InstanceStatus.Failed, UpdatedAt = director.Clock.GetUtcNow() }).Commit();
+                    throw;
+                }
+                int n = progress();
+                task.Step("update", $"{change.Group}/{change.Index} done", n, total);
+            })).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Gives every instance that needs one its id, node and a new epoch, in one synced batch.</summary>
+    private Dictionary<(string, int), InstanceRecord> Assign(DeployPlan plan)
+    {
+        var assigned = new Dictionary<(string, int), InstanceRecord>();
+        DirectorStore.Change batch = director.Store.Begin();
+        DateTimeOffset now = director.Clock.GetUtcNow();
+        foreach (InstanceChange change in plan.Changes.Where(c => c.Action is ChangeAction.Create or ChangeAction.Update or ChangeAction.Keep))
+        {
+            InstanceRecord? record = director.Store.Instance(plan.Deployment, change.Group, change.Index);
+            InstanceGroup group = plan.Manifest.InstanceGroups.First(g => g.Name == change.Group);
+            bool newHolder = record is null || record.Node != change.Node;
+            record = record is null
+                ? new InstanceRecord(plan.Deployment, change.Group, change.Index, InstanceApplier.NewId(), change.Node, director.Store.NextEpoch(), null, InstanceStatus.Assigning, group.Lifecycle, now)
+                : newHolder ? record with { Node = change.Node, Epoch = director.Store.NextEpoch(), ArchiveSha256 = null, Status = InstanceStatus.Assigning, UpdatedAt = now }
+                : record;
+            if (newHolder)
+            {
+                batch.Put(record);
+            }
+            assigned[(change.Group, change.Index)] = record;
+        }
+        batch.Commit();
+        return assigned;
+    }
+
+    private async Task<DeployPlan> WaitForNodesAsync(Prepared prepared, TaskContext task)
+    {
+        DeployPlan plan = PlanNow(prepared);
+        if (plan.Shortfalls.Count == 0)
+        {
+            return plan;
+        }
+        foreach (Shortfall shortfall in plan.Shortfalls)
+        {
+            InstanceGroup group = prepared.Manifest.InstanceGroups.First(g => g.Name == shortfall.Group);
+            string said = await director.Provider.ProvisionAsync(group, prepared.Input.GroupLayers[group.Name], shortfall.Missing, task.Cancellation).ConfigureAwait(false);
+            task.Step("nodes", $"{director.Provider.Name}: {said}");
+        }
+        DateTimeOffset deadline = director.Clock.GetUtcNow() + director.NodeWait;
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), director.Clock, task.Cancellation).ConfigureAwait(false);
+            prepared = prepared with { Input = prepared.Input with { Nodes = NodeFacts(), Addresses = Addresses() } };
+            plan = PlanNow(prepared);
+            if (plan.Shortfalls.Count == 0)
+            {
+                task.Step("nodes", "every instance has a node");
+                return plan;
+            }
+            if (director.Clock.GetUtcNow() > deadline)
+            {
+                throw new DirectorException(DirectorError.Unavailable, "not enough nodes after " + director.NodeWait.TotalMinutes + " minutes: "
+                    + string.Join("; ", plan.Shortfalls.Select(s => $"{s.Group} needs {s.Missing} more ({s.Needs})")) + ". Boot more stem cells (or label them) and deploy again");
+            }
+        }
+    }
+
+    private void SaveDesiredState(Prepared prepared)
+    {
+        DeploymentManifest manifest = prepared.Manifest;
+        DeploymentRecord? previous = director.Store.Deployment(manifest.Name);
+        DirectorStore.Change change = director.Store.Begin().Put(new DeploymentRecord(manifest.Name, prepared.Yaml, prepared.File,
+            prepared.Input.Stemcells, prepared.Input.Releases, (previous?.Revision ?? 0) + 1, director.Clock.GetUtcNow()));
+        foreach ((string key, string value) in prepared.Generated)
+        {
+            change.PutVariable(manifest.Name, key, value);
+        }
+        change.Commit();
+    }
+
+    /// <summary>A group with a branch gets it created over its stemcell edition when it does not sit there yet.</summary>
+    private void EnsureBranches(Prepared prepared, TaskContext task)
+    {
+        foreach (InstanceGroup group in prepared.Manifest.InstanceGroups.Where(g => g.Branch is not null))
+        {
+            string stemcell = prepared.Input.Stemcells[group.Stemcell];
+            if (director.Tree.LatestEdition(group.Branch!) is { } latest && director.Tree.Describe(latest).Parent == director.Tree.Resolve(stemcell).Name)
+            {
+                continue;
+            }
+            string created = director.Tree.CreateBranch(group.Branch!, stemcell).Name;
+            task.Step("layers", $"branch {created} created over {stemcell} for group {group.Name}");
+        }
+    }
+
+    private static string Summary(DeployPlan plan) =>
+        string.Join(", ", plan.Changes.GroupBy(c => c.Action).Select(g => $"{g.Count()} to {g.Key.ToString().ToLowerInvariant()}"));
+
+    /// <summary>A fresh random secret for a declared password variable.</summary>
+    private static string GeneratePassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', 'x').Replace('/', 'y');
+}

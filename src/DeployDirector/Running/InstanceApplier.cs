@@ -1,0 +1,126 @@
+using DeployDirector.Contracts;
+using DeployDirector.Live;
+using DeployDirector.Manifest;
+using DeployDirector.Planning;
+using DeployDirector.State;
+using DeployDirector.Tasks;
+using ImageTree.Tree;
+
+namespace DeployDirector.Running;
+
+/// <summary>
+/// Brings one instance onto its node: the node's leaf onto the group's layer (a reboot through the
+/// agent when it sits elsewhere), then prepare → apply → start with the instance's epoch, then the
+/// watch: the instance must be running and healthy by the watch time's upper bound and still be at
+/// its lower bound. The only code (with <see cref="Deployer"/>) that talks to agents.
+/// </summary>
+public sealed class InstanceApplier(DirectorContext director)
+{
+    /// <summary>How long a rebooting node may take to come back.</summary>
+    public static readonly TimeSpan RebootTimeout = TimeSpan.FromMinutes(5);
+
+    public async Task<InstanceRecord> ApplyAsync(InstanceRecord record, InstanceChange change, WatchTime watch, TaskContext task)
+    {
+        string node = record.Node!;
+        RenderedArchive archive = change.Archive!;
+        InstanceRef reference = archive.Spec.Instance;
+        await EnsureLayerAsync(node, change.Layer, task).ConfigureAwait(false);
+        director.Archives.Put(archive);
+        director.Grants.Grant(node, archive.Sha256);
+        task.Step("update", $"{record.Key} on {node}: preparing", 0, 0);
+        await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Prepare, Instance = reference, ArchiveSha256 = archive.Sha256, ArchiveBytes = archive.Bytes.Length }, task).ConfigureAwait(false);
+        await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Apply, Instance = reference, ArchiveSha256 = archive.Sha256 }, task).ConfigureAwait(false);
+        InstanceStatus status = InstanceStatus.Ready;
+        if (record.Lifecycle == Lifecycle.Service)
+        {
+            await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Start, Instance = reference }, task).ConfigureAwait(false);
+            await WatchAsync(node, reference, watch, task).ConfigureAwait(false);
+            status = InstanceStatus.Running;
+        }
+        InstanceRecord done = record with { ArchiveSha256 = archive.Sha256, Status = status, UpdatedAt = director.Clock.GetUtcNow() };
+        director.Store.Begin().Put(done).Commit();
+        return done;
+    }
+
+    /// <summary>Drains and stops an instance on a node and removes its files there (the instance leaves it).
+    /// A node whose agent is gone cannot be told; its stale instance is stopped when it registers again.</summary>
+    public async Task<bool> RemoveAsync(string node, InstanceRef reference, TaskContext task)
+    {
+        if (!director.Hub.IsAlive(node))
+        {
+            task.Step("delete", $"{reference.Group}/{reference.Index}: node {node} is not answering; its agent stops it when it comes back");
+            return false;
+        }
+        CommandResult result = await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Stop, Instance = reference, Remove = true, TimeoutMs = 120_000 },
+            TimeSpan.FromSeconds(150), task.Cancellation).ConfigureAwait(false);
+        if (!result.Ok && result.Refusal != "unknown_instance")
+        {
+            throw new DirectorException(DirectorError.Unavailable, $"{reference.Group}/{reference.Index} on {node}: stop failed: {result.Error}");
+        }
+        return true;
+    }
+
+    private async Task EnsureLayerAsync(string node, string layer, TaskContext task)
+    {
+        NodeInfo info = director.Tree.Node(node);
+        if (layer.Length == 0 || info.Edition == director.Tree.Resolve(layer).Name)
+        {
+            return;
+        }
+        task.Step("update", $"{node} boots {info.Edition}; moving its leaf onto {layer} at a reboot");
+        director.Tree.SetNode(node, layer, null);
+        string? bootId = director.Hub.Find(node)?.BootId;
+        CommandResult result = await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Reboot }, TimeSpan.FromSeconds(60), task.Cancellation).ConfigureAwait(false);
+        if (!result.Ok && result.Refusal != "agent_gone")
+        {
+            throw new DirectorException(DirectorError.Unavailable, $"{node} refused to reboot: {result.Error}");
+        }
+        DateTimeOffset deadline = director.Clock.GetUtcNow() + RebootTimeout;
+        while (director.Hub.Find(node) is not { } agent || agent.BootId == bootId || !director.Hub.IsAlive(node))
+        {
+            if (director.Clock.GetUtcNow() > deadline)
+            {
+                throw new DirectorException(DirectorError.Unavailable, $"{node} did not come back within {RebootTimeout.TotalMinutes:0} minutes of its reboot onto {layer}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), director.Clock, task.Cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WatchAsync(string node, InstanceRef reference, WatchTime watch, TaskContext task)
+    {
+        DateTimeOffset start = director.Clock.GetUtcNow();
+        string last = "no report yet";
+        while (true)
+        {
+            TimeSpan elapsed = director.Clock.GetUtcNow() - start;
+            InstanceState? state = director.Hub.Find(node)?.Instances.FirstOrDefault(i => i.Instance.Id == reference.Id && i.Instance.Epoch == reference.Epoch);
+            bool healthy = state is not null && state.Phase == InstancePhase.Running && state.Jobs.All(j => j.Process == "running" && j.Healthy != false);
+            last = state is null ? "not reported by the agent" : Describe(state);
+            if (healthy && elapsed.TotalMilliseconds >= watch.LowMs)
+            {
+                task.Step("update", $"{reference.Group}/{reference.Index} on {node}: running and healthy after {elapsed.TotalSeconds:0.0} s");
+                return;
+            }
+            if (state?.Phase == InstancePhase.Failing || elapsed.TotalMilliseconds > watch.HighMs)
+            {
+                throw new DirectorException(DirectorError.Unavailable,
+                    $"{reference.Group}/{reference.Index} on {node} is not healthy after {elapsed.TotalSeconds:0.0} s ({last}); 'ubd instances {reference.Deployment} --logs' shows its job logs");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), director.Clock, task.Cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private static string Describe(InstanceState state) =>
+        $"{state.Phase}: " + string.Join(", ", state.Jobs.Select(j => $"{j.Name} {j.Process}{(j.Healthy == false ? " unhealthy" : "")}{(j.LastError is null ? "" : $" ({j.LastError})")}"));
+
+    private async Task SendAsync(string node, AgentCommand command, TaskContext task)
+    {
+        CommandResult result = await director.Hub.SendAsync(node, command, TimeSpan.FromMilliseconds(command.TimeoutMs + 30_000), task.Cancellation).ConfigureAwait(false);
+        if (!result.Ok)
+        {
+            throw new DirectorException(DirectorError.Unavailable, $"{command.Instance?.Group}/{command.Instance?.Index} on {node}: {command.Kind} failed ({result.Refusal}): {result.Error}");
+        }
+    }
+
+    public static string NewId() => Guid.NewGuid().ToString("N")[..16];
+}

@@ -1,0 +1,178 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ImageTree.Metadata;
+
+namespace DeployDirector.State;
+
+/// <summary>
+/// The director's desired state in its own key-value store (RocksDB under DATA/director): deployments,
+/// instances with their assignments and epochs, nodes' credentials and labels, tasks, variables.
+/// Each change that must hold together is one synced batch. Readable JSON values, keys by kind.
+/// </summary>
+public sealed class DirectorStore : IDisposable
+{
+    private const string DeploymentPrefix = "deployment/";
+    private const string InstancePrefix = "instance/";
+    private const string NodePrefix = "node/";
+    private const string TaskPrefix = "task/";
+    private const string VariablePrefix = "variable/";
+    private const string EpochKey = "counter/epoch";
+    private const string TaskCounterKey = "counter/task";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly IKeyValueStore _store;
+    private readonly Lock _counters = new();
+    private long _epoch;
+    private long _task;
+
+    public DirectorStore(IKeyValueStore store)
+    {
+        _store = store;
+        _epoch = ReadCounter(EpochKey);
+        _task = ReadCounter(TaskCounterKey);
+    }
+
+    public IKeyValueStore Raw => _store;
+
+    public void Dispose() => _store.Dispose();
+
+    // Deployments.
+    public DeploymentRecord? Deployment(string name) => Get<DeploymentRecord>(DeploymentPrefix + name);
+
+    public IReadOnlyList<DeploymentRecord> Deployments() => Scan<DeploymentRecord>(DeploymentPrefix);
+
+    // Instances, keyed deployment/group/index so one scan lists a deployment's in order.
+    public IReadOnlyList<InstanceRecord> Instances(string deployment) => Scan<InstanceRecord>($"{InstancePrefix}{deployment}/");
+
+    public IReadOnlyList<InstanceRecord> AllInstances() => Scan<InstanceRecord>(InstancePrefix);
+
+    public InstanceRecord? Instance(string deployment, string group, int index) => Get<InstanceRecord>(InstanceKey(deployment, group, index));
+
+    // Nodes.
+    public NodeAgentRecord? Node(string mac) => Get<NodeAgentRecord>(NodePrefix + mac);
+
+    public IReadOnlyList<NodeAgentRecord> Nodes() => Scan<NodeAgentRecord>(NodePrefix);
+
+    // Tasks, keyed by a zero-padded id so they scan in creation order.
+    public DirectorTaskRecord? Task(long id) => Get<DirectorTaskRecord>(TaskKey(id));
+
+    public IReadOnlyList<DirectorTaskRecord> Tasks() => Scan<DirectorTaskRecord>(TaskPrefix);
+
+    public IReadOnlyDictionary<string, string> Variables(string deployment) =>
+        _store.Scan(Key($"{VariablePrefix}{deployment}/"))
+            .ToDictionary(e => Encoding.UTF8.GetString(e.Key)[($"{VariablePrefix}{deployment}/").Length..], e => Encoding.UTF8.GetString(e.Value), StringComparer.Ordinal);
+
+    /// <summary>The next fencing token: strictly greater than every one handed out before, across restarts.
+    /// Persisted in the batch that uses it (see <see cref="Change.UseEpoch"/>).</summary>
+    public long NextEpoch()
+    {
+        lock (_counters)
+        {
+            return ++_epoch;
+        }
+    }
+
+    public long NextTaskId()
+    {
+        lock (_counters)
+        {
+            return ++_task;
+        }
+    }
+
+    /// <summary>Starts a batch of changes applied at once by <see cref="Commit"/>.</summary>
+    public Change Begin() => new(this);
+
+    public void Commit(Change change, bool durable = true)
+    {
+        var batch = new KeyValueBatch { Durable = durable };
+        foreach ((byte[] key, byte[]? value) in change.Operations)
+        {
+            if (value is null)
+            {
+                batch.Delete(key);
+            }
+            else
+            {
+                batch.Put(key, value);
+            }
+        }
+        lock (_counters)
+        {
+            // Counters only ever grow on disk, whatever order batches commit in.
+            batch.Put(Key(EpochKey), BitConverter.GetBytes(_epoch));
+            batch.Put(Key(TaskCounterKey), BitConverter.GetBytes(_task));
+            _store.Write(batch);
+        }
+    }
+
+    /// <summary>A set of puts and deletes to commit together.</summary>
+    public sealed class Change(DirectorStore owner)
+    {
+        private readonly List<(byte[] Key, byte[]? Value)> _operations = [];
+
+        internal IReadOnlyList<(byte[] Key, byte[]? Value)> Operations => _operations;
+
+        public Change Put(DeploymentRecord deployment) => Put(DeploymentPrefix + deployment.Name, deployment);
+
+        public Change Delete(DeploymentRecord deployment) => Remove(DeploymentPrefix + deployment.Name);
+
+        public Change Put(InstanceRecord instance) => Put(InstanceKey(instance.Deployment, instance.Group, instance.Index), instance);
+
+        public Change Delete(InstanceRecord instance) => Remove(InstanceKey(instance.Deployment, instance.Group, instance.Index));
+
+        public Change Put(NodeAgentRecord node) => Put(NodePrefix + node.Mac, node);
+
+        public Change Delete(NodeAgentRecord node) => Remove(NodePrefix + node.Mac);
+
+        public Change Put(DirectorTaskRecord task) => Put(TaskKey(task.Id), task);
+
+        public Change PutVariable(string deployment, string name, string value)
+        {
+            _operations.Add((Key($"{VariablePrefix}{deployment}/{name}"), Encoding.UTF8.GetBytes(value)));
+            return this;
+        }
+
+        public Change DeleteVariables(string deployment)
+        {
+            foreach (KeyValuePair<byte[], byte[]> entry in owner._store.Scan(Key($"{VariablePrefix}{deployment}/")))
+            {
+                _operations.Add((entry.Key, null));
+            }
+            return this;
+        }
+
+        public void Commit(bool durable = true) => owner.Commit(this, durable);
+
+        private Change Put<T>(string key, T value)
+        {
+            _operations.Add((Key(key), JsonSerializer.SerializeToUtf8Bytes(value, Json)));
+            return this;
+        }
+
+        private Change Remove(string key)
+        {
+            _operations.Add((Key(key), null));
+            return this;
+        }
+    }
+
+    private static string InstanceKey(string deployment, string group, int index) => $"{InstancePrefix}{deployment}/{group}/{index:D6}";
+
+    private static string TaskKey(long id) => $"{TaskPrefix}{id:D12}";
+
+    private static byte[] Key(string text) => Encoding.UTF8.GetBytes(text);
+
+    private long ReadCounter(string key) => _store.Get(Key(key)) is { Length: 8 } value ? BitConverter.ToInt64(value) : 0;
+
+    private T? Get<T>(string key) where T : class =>
+        _store.Get(Key(key)) is { } value ? JsonSerializer.Deserialize<T>(value, Json) : null;
+
+    private List<T> Scan<T>(string prefix) =>
+        [.. _store.Scan(Key(prefix)).Select(e => JsonSerializer.Deserialize<T>(e.Value, Json)!)];
+}

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using DeployDirector.State;
+using Microsoft.Extensions.Logging;
+
+namespace DeployDirector.Tasks;
+
+/// <summary>
+/// Long director operations as persisted tasks: queued until their deployment's lock is free (one
+/// task per deployment at a time; other deployments go on), processing, then done, error or
+/// cancelled. Cancel takes effect at the work's next step. Every state change and event is written
+/// to the store, so the list survives restarts; a task that was running when the director stopped is
+/// marked as failed at the next start (its work converges when run again).
+/// </summary>
+public sealed class DirectorTasks
+{
+    /// <summary>Events kept per task (the oldest are dropped past this).</summary>
+    public const int MaxEvents = 500;
+
+    private readonly DirectorStore _store;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<long, Running> _running = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public DirectorTasks(DirectorStore store, TimeProvider clock, ILogger log)
+    {
+        _store = store;
+        _clock = clock;
+        _log = log;
+        foreach (DirectorTaskRecord task in store.Tasks().Where(t => !t.Ended))
+        {
+            store.Begin().Put(task with
+            {
+                State = DirectorTaskState.Error,
+                EndedAt = clock.GetUtcNow(),
+                Error = "the director stopped while this task ran; its changes so far are kept — run it again to finish (deploys converge)",
+            }).Commit();
+        }
+    }
+
+    /// <summary>Starts <paramref name="work"/> as a task once <paramref name="deployment"/>'s lock is free.</summary>
+    public DirectorTaskRecord Start(string kind, string deployment, string description, Func<TaskContext, Task<string?>> work)
+    {
+        var task = new DirectorTaskRecord(_store.NextTaskId(), kind, deployment, description, DirectorTaskState.Queued, _clock.GetUtcNow(), null, null, null, null, []);
+        _store.Begin().Put(task).Commit();
+        var running = new Running(task);
+        _running[task.Id] = running;
+        _ = Task.Run(() => RunAsync(running, work));
+        return task;
+    }
+
+    public DirectorTaskRecord? Find(long id) => _running.TryGetValue(id, out Running? running) ? running.Record : _store.Task(id);
+
+    public IReadOnlyList<DirectorTaskRecord> List(string? deployment = null, int limit = 100) =>
+        [.. _store.Tasks().Where(t => deployment is null || t.Deployment == deployment).Select(t => Find(t.Id) ?? t).Reverse().Take(limit)];
+
+    /// <summary>Asks a task to stop at its next step; false when it has ended already.</summary>
+    public bool Cancel(long id)
+    {
+        if (!_running.TryGetValue(id, out Running? running))
+        {
+            return false;
+        }
+        lock (running)
+        {
+            if (running.Record.Ended)
+            {
+                return false;
+            }
+            Save(running, running.Record with { State = DirectorTaskState.Cancelling });
+        }
+        running.Cancellation.Cancel();
+        return true;
+    }
+
+    /// <summary>Waits until the task ends (tests, CLI in process).</summary>
+    public async Task<DirectorTaskRecord> WaitAsync(long id, CancellationToken cancellationToken = default)
+    {
+        if (_running.TryGetValue(id, out Running? running))
+        {
+            await running.Ended.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return Find(id) ?? throw new DirectorException(DirectorError.NotFound, $"no task {id}");
+    }
+
+    /// <summary>Events from the <paramref name="after"/>th on, as they come, until the task ends.</summary>
+    public async IAsyncEnumerable<TaskEvent> FollowAsync(long id, int after, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        int seen = after;
+        while (true)
+        {
+            DirectorTaskRecord task = Find(id) ?? throw new DirectorException(DirectorError.NotFound, $"no task {id}");
+            foreach (TaskEvent e in task.Events.Skip(seen))
+            {
+                seen++;
+                yield return e;
+            }
+            if (task.Ended || !_running.TryGetValue(id, out Running? running))
+            {
+                yield break;
+            }
+            Task changed = running.Changed;
+            if (Find(id)!.Events.Count == seen && !Find(id)!.Ended)
+            {
+                await changed.WaitAsync(TimeSpan.FromSeconds(15), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private async Task RunAsync(Running running, Func<TaskContext, Task<string?>> work)
+    {
+        SemaphoreSlim gate = _locks.GetOrAdd(running.Record.Deployment, _ => new SemaphoreSlim(1, 1));
+        try
+        {
+            await gate.WaitAsync(running.Cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Finish(running, DirectorTaskState.Cancelled, null, "cancelled before it started");
+            return;
+        }
+        try
+        {
+            lock (running)
+            {
+                Save(running, running.Record with { State = running.Record.State == DirectorTaskState.Cancelling ? DirectorTaskState.Cancelling : DirectorTaskState.Processing, StartedAt = _clock.GetUtcNow() });
+            }
+            string? result = await work(new TaskContext(this, running)).ConfigureAwait(false);
+            Finish(running, DirectorTaskState.Done, result, null);
+        }
+        catch (OperationCanceledException) when (running.Cancellation.IsCancellationRequested)
+        {
+            Finish(running, DirectorTaskState.Cancelled, null, "cancelled by an operator; the steps done before it are kept");
+        }
+        catch (DirectorException refused)
+        {
+            Finish(running, DirectorTaskState.Error, null, refused.Message);
+        }
+        catch (Exception bug)
+        {
+            _log.LogError(bug, "task {Id} ({Kind} {Deployment}) failed", running.Record.Id, running.Record.Kind, running.Record.Deployment);
+            Finish(running, DirectorTaskState.Error, null, $"internal error: {bug.Message}");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Finish(Running running, DirectorTaskState state, string? result, string? error)
+    {
+        lock (running)
+        {
+            Save(running, running.Record with { State = state, EndedAt = _clock.GetUtcNow(), Result = result, Error = error });
+        }
+        running.Ended.TrySetResult();
+        _running.TryRemove(running.Record.Id, out _);
+    }
+
+    internal void AddEvent(Running running, TaskEvent e)
+    {
+        lock (running)
+        {
+            IReadOnlyList<TaskEvent> events = running.Record.Events.Count >= MaxEvents ? [.. running.Record.Events.Skip(1), e] : [.. running.Record.Events, e];
+            Save(running, running.Record with { Events = events }, durable: false);
+        }
+    }
+
+    private void Save(Running running, DirectorTaskRecord record, bool durable = true)
+    {
+        running.Record = record;
+        _store.Begin().Put(record).Commit(durable);
+        TaskCompletionSource previous = running.SwapChanged();
+        previous.TrySetResult();
+    }
+
+    /// <summary>A task in this process: its record, its cancellation, and a signal per change.</summary>
+    internal sealed class Running(DirectorTaskRecord record)
+    {
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public DirectorTaskRecord Record { get; set; } = record;
+
+        public CancellationTokenSource Cancellation { get; } = new();
+
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Changed => Volatile.Read(ref _changed).Task;
+
+        public TaskCompletionSource SwapChanged() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    }
+}
