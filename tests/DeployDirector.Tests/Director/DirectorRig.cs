@@ -1,0 +1,140 @@
+using DeployDirector.Live;
+using DeployDirector.Releases;
+using DeployDirector.Running;
+using DeployDirector.State;
+using ImageTree.Tree;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DeployDirector.Tests.Director;
+
+/// <summary>
+/// A director over a fresh data directory (RocksDB state, a 1 MiB stem-cell root imported as
+/// stemcell@1, the demo release uploaded) and fake agents on idle nodes. Restart reopens the same
+/// state as a new director process would.
+/// </summary>
+public sealed class DirectorRig : IAsyncDisposable
+{
+    public static readonly AgentTimings FastTimings = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1));
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("ubd-director-");
+    private readonly List<FakeAgent> _agents = [];
+
+    public DirectorRig(string provider = "pxe")
+    {
+        Tree = ImageTreeService.Open(Data);
+        string root = Path.Combine(_directory.FullName, "root.img");
+        File.WriteAllBytes(root, new byte[1 << 20]);
+        Tree.Import("stemcell", root, UnionBlock.Store.ImageFormat.Raw, null);
+        Options = new DirectorOptions(provider) { Timings = FastTimings, NodeWait = TimeSpan.FromSeconds(20) };
+        Director = DirectorSetup.Open(Data, Tree, Options, NullLogger.Instance);
+        string tarball = Path.Combine(_directory.FullName, "demo.tgz");
+        ReleaseBuilder.Create(Path.Combine(RepoRoot, "examples", "releases", "demo"), tarball);
+        using FileStream release = File.OpenRead(tarball);
+        Director.Deployer.UploadRelease(release);
+    }
+
+    public string Data => Path.Combine(_directory.FullName, "data");
+
+    public ImageTreeService Tree { get; }
+
+    public DirectorOptions Options { get; }
+
+    public DirectorSetup Director { get; private set; }
+
+    public Deployer Deployer => Director.Deployer;
+
+    public DirectorStore Store => Director.Context.Store;
+
+    public IReadOnlyList<FakeAgent> Agents => _agents;
+
+    /// <summary>Boots <paramref name="count"/> idle stem cells with fake agents (MACs 52:54:00:aa:00:NN).</summary>
+    public IReadOnlyList<FakeAgent> Boot(int count, int cores = 2, long memory = 1L << 30)
+    {
+        var booted = new List<FakeAgent>();
+        for (int i = 0; i < count; i++)
+        {
+            int n = _agents.Count + 1;
+            var agent = new FakeAgent(Director, $"52:54:00:aa:00:{n:x2}", $"10.0.2.{20 + n}", cores, memory);
+            _agents.Add(agent);
+            booted.Add(agent.Boot());
+        }
+        return booted;
+    }
+
+    public async Task<DirectorTaskRecord> DeployAsync(string manifest, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        DeployOutcome outcome = Deployer.Deploy(manifest, "manifest.yml", variables);
+        Assert.True(outcome.Task is not null, string.Join("\n", outcome.Errors));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await Director.Context.Tasks.WaitAsync(outcome.Task.Id, timeout.Token);
+    }
+
+    public async Task<DirectorTaskRecord> WaitAsync(DirectorTaskRecord task)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await Director.Context.Tasks.WaitAsync(task.Id, timeout.Token);
+    }
+
+    /// <summary>Stops the director as a crash would (its agents keep running) and opens a new one on the same state.</summary>
+    public async Task RestartDirectorAsync()
+    {
+        foreach (FakeAgent agent in _agents)
+        {
+            await agent.DieAsync();
+        }
+        Director.Dispose();
+        Director = DirectorSetup.Open(Data, Tree, Options, NullLogger.Instance);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (FakeAgent agent in _agents)
+        {
+            await agent.DisposeAsync();
+        }
+        Director.Dispose();
+        Tree.Dispose();
+        try
+        {
+            _directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    private static string FindRepoRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "UnionBlock.sln")))
+            {
+                return d.FullName;
+            }
+        }
+        throw new InvalidOperationException("UnionBlock.sln not found above the test assembly");
+    }
+
+    public const string TwoGroups = """
+        name: demo
+        releases:
+          - { name: demo, version: latest }
+        stemcells:
+          - { alias: default, edition: stemcell }
+        update: { canaries: 1, max_in_flight: 2, canary_watch_time: 0-5000, update_watch_time: 0-5000 }
+        instance_groups:
+          - name: backend
+            instances: 1
+            stemcell: default
+            jobs:
+              - { name: backend, release: demo }
+          - name: web
+            instances: 2
+            stemcell: default
+            jobs:
+              - name: web
+                release: demo
+                properties: { title: ((title)), port: 80 }
+        """;
+}

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using DeployDirector.Contracts;
+using DeployDirector.Live;
+
+namespace DeployDirector.Tests.Director;
+
+/// <summary>
+/// An agent in process that speaks to the director's hub as the real agent speaks HTTP: registers,
+/// heartbeats, long-polls, answers commands (checking archive hashes and epochs as the real one
+/// does), and records every command it got. Jobs "run" at once; <see cref="FailStart"/> and
+/// <see cref="HoldStart"/> make it misbehave on purpose.
+/// </summary>
+public sealed class FakeAgent : IAsyncDisposable
+{
+    private readonly DirectorSetup _director;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, InstanceState> _instances = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _epochs = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<AgentCommand> _received = new();
+    private Task _loops = Task.CompletedTask;
+    private long _sequence;
+
+    public FakeAgent(DirectorSetup director, string mac, string address, int cores = 2, long memory = 1L << 30)
+    {
+        _director = director;
+        Mac = mac;
+        Address = address;
+        Cores = cores;
+        Memory = memory;
+    }
+
+    public string Mac { get; }
+
+    public string Address { get; }
+
+    public int Cores { get; }
+
+    public long Memory { get; }
+
+    public string BootId { get; private set; } = Guid.NewGuid().ToString();
+
+    public IReadOnlyCollection<AgentCommand> Received => [.. _received];
+
+    public IReadOnlyCollection<InstanceState> Instances => [.. _instances.Values];
+
+    /// <summary>Commands counted from here on (tests assert "sent nothing").</summary>
+    public int ReceivedCount => _received.Count;
+
+    public bool FailStart { get; set; }
+
+    /// <summary>While set, start never completes (the director waits): a deploy caught mid-way.</summary>
+    public TaskCompletionSource? HoldStart { get; set; }
+
+    /// <summary>Boots the node: the boot service registers it with the tree and issues its credential; the agent registers.</summary>
+    public FakeAgent Boot(string edition = "stemcell")
+    {
+        _director.Context.Tree.BootNode(Mac, edition);
+        _director.Context.Nodes.IssueCredential(Mac);
+        Register();
+        _loops = Task.WhenAll(Task.Run(PollLoopAsync), Task.Run(HeartbeatLoopAsync));
+        return this;
+    }
+
+    public void Register() => _director.Context.Nodes.Register(Mac, new AgentRegistration
+    {
+        Mac = Mac, BootId = BootId, AgentVersion = "fake", Address = Address, Cores = Cores, MemoryBytes = Memory,
+        Instances = [.. _instances.Values],
+    });
+
+    private async Task HeartbeatLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Beat();
+            try
+            {
+                await Task.Delay(50, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public void Beat()
+    {
+        var beat = new AgentHeartbeat { BootId = BootId, Sequence = Interlocked.Increment(ref _sequence), Load = new LoadReport(0.1, Cores, 1 << 20, Memory, null), Instances = [.. _instances.Values] };
+        if (_director.Context.Hub.Heartbeat(Mac, beat) is null)
+        {
+            Register();
+        }
+    }
+
+    private async Task PollLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            AgentCommand[]? commands;
+            try
+            {
+                commands = await _director.Context.Hub.PollAsync(Mac, BootId, 1000, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            if (commands is null)
+            {
+                Register();
+                continue;
+            }
+            foreach (AgentCommand command in commands)
+            {
+                _received.Enqueue(command);
+                _ = Task.Run(async () => _director.Context.Hub.Complete(Mac, await RunAsync(command).ConfigureAwait(false)));
+            }
+        }
+    }
+
+    private async Task<CommandResult> RunAsync(AgentCommand command)
+    {
+        InstanceRef? instance = command.Instance;
+        if (instance is not null && _epochs.TryGetValue(instance.Id, out long held) && instance.Epoch < held)
+        {
+            return Refuse(command, "stale_epoch", $"epoch {instance.Epoch} is older than {held}");
+        }
+        if (instance is not null)
+        {
+            _epochs[instance.Id] = instance.Epoch;
+        }
+        switch (command.Kind)
+        {
+            case CommandKind.Prepare:
+                using (Stream? archive = _director.Context.Grants.Open(Mac, command.ArchiveSha256!))
+                {
+                    if (archive is null)
+                    {
+                        return Refuse(command, "bad_checksum", "the director would not give the archive");
+                    }
+                    string sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(archive).ConfigureAwait(false));
+                    if (sha != command.ArchiveSha256)
+                    {
+                        return Refuse(command, "bad_checksum", $"archive hash {sha}");
+                    }
+                }
+                _instances[instance!.Id] = State(instance, command.ArchiveSha256!, InstancePhase.Prepared);
+                return Ok(command);
+            case CommandKind.Apply:
+                _instances[instance!.Id] = State(instance, command.ArchiveSha256 ?? _instances[instance.Id].ArchiveSha256, InstancePhase.Applied);
+                return Ok(command);
+            case CommandKind.Start:
+                if (HoldStart is { } hold)
+                {
+                    await hold.Task.ConfigureAwait(false);
+                }
+                if (FailStart)
+                {
+                    _instances[instance!.Id] = State(instance, _instances[instance.Id].ArchiveSha256, InstancePhase.Failing) with
+                    {
+                        Jobs = [new JobState("web", "backoff", null, 5, false, "exited with 1")],
+                    };
+                    return Ok(command);
+                }
+                _instances[instance!.Id] = State(instance, _instances[instance.Id].ArchiveSha256, InstancePhase.Running) with
+                {
+                    Jobs = [new JobState("web", "running", 100, 0, true, null)],
+                };
+                return Ok(command);
+            case CommandKind.Stop:
+                if (command.Remove)
+                {
+                    _instances.TryRemove(instance!.Id, out _);
+                }
+                else if (_instances.TryGetValue(instance!.Id, out InstanceState? state))
+                {
+                    _instances[instance.Id] = state with { Phase = InstancePhase.Stopped };
+                }
+                return Ok(command);
+            case CommandKind.RunErrand:
+                return new CommandResult(command.Id, true, null, null, $"errand {instance!.Group}/{instance.Index} ran", 0, null);
+            case CommandKind.FetchLogs:
+                return new CommandResult(command.Id, true, null, null, $"log of {instance!.Id}", null, null);
+            case CommandKind.Reboot:
+                BootId = Guid.NewGuid().ToString();
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(50).ConfigureAwait(false);
+                    _director.Context.Tree.BootNode(Mac, "stemcell");
+                    Register();
+                });
+                return Ok(command);
+            default:
+                return Refuse(command, "unknown_command", command.Kind);
+        }
+    }
+
+    /// <summary>The agent stops answering (the node died or is partitioned).</summary>
+    public async Task DieAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loops.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DieAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private static InstanceState State(InstanceRef instance, string sha, string phase) => new() { Instance = instance, ArchiveSha256 = sha, Phase = phase };
+
+    private static CommandResult Ok(AgentCommand command) => new(command.Id, true, null, null, null, null, null);
+
+    private static CommandResult Refuse(AgentCommand command, string refusal, string error) => new(command.Id, false, refusal, error, null, null, null);
+}
