@@ -31,7 +31,7 @@ public sealed class BootRig : IAsyncDisposable
 
     public string File(string name) => Path.Combine(_directory, name);
 
-    public static async Task<BootRig> StartAsync()
+    public static async Task<BootRig> StartAsync(params string[] serveArguments)
     {
         string script = Path.Combine(Tools.RepoRoot, "images", "build-stemcell.sh");
         string stemcell = (await Tools.RunAsync("bash", TimeSpan.FromMinutes(10), script)).Ok().Stdout.Trim().Split('\n')[^1];
@@ -40,7 +40,7 @@ public sealed class BootRig : IAsyncDisposable
         await System.IO.File.WriteAllTextAsync(rig.TokenFile, (await rig.Ubd("token", "create", "tests", "--role", "Operator", "--data", rig.Data)).Ok().Stdout.Trim());
         rig.Server = new UbdServer(rig.Data, autoLeaf: null)
         {
-            ExtraArguments = ["--boot-files", stemcell, "--boot-edition", "stemcell"],
+            ExtraArguments = ["--boot-files", stemcell, "--boot-edition", "stemcell", .. serveArguments],
         };
         await rig.Server.StartAsync();
         return rig;
@@ -49,8 +49,35 @@ public sealed class BootRig : IAsyncDisposable
     public Task<Tools.Result> Ubd(params string[] arguments) => Tools.RunAsync(Tools.Ubd, arguments);
 
     /// <summary>Runs a command against the running server with the operator token.</summary>
-    public Task<Tools.Result> Remote(params string[] arguments) =>
-        Tools.RunAsync(Tools.Ubd, TimeSpan.FromMinutes(3), [.. arguments, "--server", Server.HttpUrl, "--token-file", TokenFile]);
+    public Task<Tools.Result> Remote(params string[] arguments) => RemoteWithin(TimeSpan.FromMinutes(3), arguments);
+
+    /// <summary>As <see cref="Remote"/>, for commands that wait on nodes booting (deploys).</summary>
+    public Task<Tools.Result> RemoteWithin(TimeSpan timeout, params string[] arguments) =>
+        Tools.RunAsync(Tools.Ubd, timeout, [.. arguments, "--server", Server.HttpUrl, "--token-file", TokenFile]);
+
+    /// <summary>VMs the qemu provider started run detached from the server: stop them by their pids.</summary>
+    private void StopProvidedMachines()
+    {
+        string state = Path.Combine(Data, "qemu");
+        if (!Directory.Exists(state))
+        {
+            return;
+        }
+        foreach (string file in Directory.GetFiles(state, "*.json"))
+        {
+            QemuMachine machine = JsonSerializer.Deserialize<QemuMachine>(System.IO.File.ReadAllText(file))!;
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(machine.Pid);
+                process.Kill();
+                process.WaitForExit(10_000);
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+        }
+    }
 
     public QemuNode Boot(int number)
     {
@@ -83,6 +110,7 @@ public sealed class BootRig : IAsyncDisposable
             await node.DisposeAsync();
         }
         await Server.DisposeAsync();
+        StopProvidedMachines();
         try
         {
             Directory.Delete(_directory, recursive: true);

@@ -33,6 +33,8 @@ public sealed class UbdServer : IAsyncDisposable
             if (firstStart)
             {
                 Port = Tools.FreePort();
+                // Kept across restarts too: booted nodes' agents have this address on their kernel command line.
+                _httpPort = Tools.FreePort();
             }
             try
             {
@@ -49,12 +51,14 @@ public sealed class UbdServer : IAsyncDisposable
         }
     }
 
+    private int _httpPort;
+
     /// <summary>The HTTP API's base URL (a free port chosen at start).</summary>
     public string HttpUrl { get; private set; } = "";
 
     private async Task StartOnceAsync()
     {
-        var arguments = new List<string> { "serve", "--data", DataDirectory, "--nbd-listen", $"127.0.0.1:{Port}", "--http-listen", "127.0.0.1:0", "--log-level", "Warning" };
+        var arguments = new List<string> { "serve", "--data", DataDirectory, "--nbd-listen", $"127.0.0.1:{Port}", "--http-listen", $"127.0.0.1:{_httpPort}", "--log-level", "Warning" };
         if (AutoLeaf is not null)
         {
             arguments.AddRange(["--auto-leaf", AutoLeaf]);

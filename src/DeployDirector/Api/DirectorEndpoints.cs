@@ -60,7 +60,15 @@ public static class DirectorEndpoints
     private static void MapReleases(RouteGroupBuilder releases)
     {
         releases.MapGet("/", (Deployer deployer) => deployer.Releases()).WithSummary("Uploaded releases");
-        releases.MapPost("/", (HttpContext context, Deployer deployer) => Results.Ok(deployer.UploadRelease(context.Request.Body)))
+        releases.MapPost("/", async (HttpContext context, Deployer deployer) =>
+        {
+            // The catalog reads the tarball twice (checksums, then contents): spool it to a temporary file first.
+            string spool = Path.Combine(Path.GetTempPath(), $"ubd-release-{Guid.NewGuid():N}.tgz");
+            await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await context.Request.Body.CopyToAsync(file, context.RequestAborted).ConfigureAwait(false);
+            file.Position = 0;
+            return Results.Ok(deployer.UploadRelease(file));
+        })
             .WithSummary("Upload a release tarball (application/gzip body); the same bytes again change nothing");
         releases.MapDelete("/{name}/{version}", (Deployer deployer, string name, string version) => deployer.DeleteRelease(name, version))
             .WithSummary("Delete a release version no deployment uses");

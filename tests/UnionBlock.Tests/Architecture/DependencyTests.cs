@@ -23,6 +23,15 @@ public sealed class DependencyTests
     }
 
     [Fact]
+    public void The_storage_and_protocol_layers_know_nothing_of_deployments()
+    {
+        foreach (Assembly layer in new[] { typeof(Abstractions.IBlockDevice).Assembly, typeof(Union.UnionDevice).Assembly, typeof(NbdServer.NbdServerOptions).Assembly })
+        {
+            Assert.DoesNotContain(References(layer), n => n.StartsWith("DeployDirector", StringComparison.Ordinal) || n == "NodeAgent" || n == "ubd-agent");
+        }
+    }
+
+    [Fact]
     public void The_storage_engine_uses_no_networking()
     {
         Assembly engine = typeof(Union.UnionDevice).Assembly;
