@@ -124,6 +124,14 @@ public sealed class ManifestLoaderTests
     }
 
     [Fact]
+    public void Input_that_trips_the_yaml_scanner_is_a_syntax_error_too()
+    {
+        // Found by the garbage property: YamlDotNet's scanner throws InvalidOperationException here.
+        ManifestResult r = ManifestLoader.Load(SampleManifest.With(34, "        properties: {[port: 80, title: x }"), SampleManifest.File, SampleManifest.Variables);
+        ManifestAssert.Single(r, 34, 21, "YAML syntax: the parser cannot read the YAML after this point");
+    }
+
+    [Fact]
     public void Bad_indentation_is_a_syntax_error_where_it_starts()
     {
         ManifestResult r = ManifestLoader.Load("name: demo\n releases: 1\n", "bad.yml");
