@@ -122,7 +122,8 @@ internal sealed class CatalogChecks(IManifestCatalog catalog, ManifestDraft draf
     {
         foreach ((ManifestNode keyNode, ManifestNode value) in mapping.Entries)
         {
-            if (keyNode is not ManifestScalar key || !context.Visit(value))
+            // No visit is counted: this walk goes no further than the conversion of the same nodes, which was.
+            if (keyNode is not ManifestScalar key)
             {
                 continue;
             }

@@ -13,6 +13,7 @@ public sealed class FieldValidationTests
         { "1", "name: -demo", 1, 7, "'name' must be 1 to 63" },
         { "1", "name: [a]", 1, 7, "'name' must be a single value, not a list" },
         { "1", "name: ~", 1, 7, "'name' needs a value" },
+        { "1", "name:", 1, 6, "'name' needs a value" },
         { "1", "name: ''", 1, 7, "'name' must be 1 to 63" },
         { "3", "  - { name: demo, version: [1] }", 3, 28, "'version' must be a single value, not a list" },
         { "3", "  - { name: demo, version: 1 beta }", 3, 28, "'version' must be \"latest\" or a version" },
@@ -102,6 +103,7 @@ public sealed class FieldValidationTests
 
     private static readonly Dictionary<string, Func<DeploymentManifest, string>> Fields = new()
     {
+        ["name"] = m => m.Name,
         ["release0"] = m => m.Releases[0].Version,
         ["edition1"] = m => m.Stemcells[1].Edition,
         ["update"] = m => $"{m.Update.Canaries} {m.Update.MaxInFlight} {m.Update.CanaryWatchTime} {m.Update.UpdateWatchTime} {m.Update.Serial} {m.Update.MinAvailable?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}",
@@ -118,6 +120,10 @@ public sealed class FieldValidationTests
 
     public static TheoryData<string, string, string, string> Valid() => new()
     {
+        { "1", "name: " + new string('a', 63), "name", new string('a', 63) },
+        { "1", "name: 0-a-", "name", "0-a-" },
+        { "1", "name: true", "name", "true" },
+        { "1", "name: \"demo\"", "name", "demo" },
         { "3", "  - { name: demo, version: 1.10 }", "release0", "1.10" },
         { "3", "  - { name: demo, version: v2.0+build.5 }", "release0", "v2.0+build.5" },
         { "3", "  - { name: demo, version: latest }", "release0", "latest" },
