@@ -258,6 +258,32 @@ public sealed class ReleaseArchiveTests : IDisposable
         Assert.Contains(Problems(archive), p => p.Message.Contains($"more than {ReleaseLimits.MaxEntries} entries", StringComparison.Ordinal));
     }
 
+    /// <summary>The limit is checked from the header before any data is read: this archive claims
+    /// 600 MiB for an entry that holds 3 bytes.</summary>
+    [Fact]
+    public void More_content_than_the_limit_is_refused_from_the_headers()
+    {
+        var tar = new MemoryStream();
+        using (var writer = new TarWriter(tar, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "packages/p/big") { DataStream = new MemoryStream([1, 2, 3]) });
+        }
+        byte[] bytes = tar.ToArray();
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(600L * 1024 * 1024, 8).PadLeft(11, '0') + "\0").CopyTo(bytes, 124);
+        System.Text.Encoding.ASCII.GetBytes("        ").CopyTo(bytes, 148);
+        int checksum = bytes.AsSpan(0, 512).ToArray().Sum(b => b);
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(checksum, 8).PadLeft(6, '0') + "\0 ").CopyTo(bytes, 148);
+        var gzipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(bytes);
+        }
+        gzipped.Position = 0;
+
+        var e = Assert.Throws<ReleaseInvalidException>(() => ReleaseArchive.Read(gzipped));
+        Assert.Contains(e.Problems, p => p.Message.Contains($"more than {ReleaseLimits.MaxTotalBytes} bytes", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Bytes_that_are_not_a_gzip_tar_are_refused()
     {
