@@ -158,6 +158,27 @@ public sealed class InstanceRendererTests : IDisposable
     }
 
     [Fact]
+    public void A_missing_link_is_reported_once_not_again_by_every_template_using_it()
+    {
+        var spec = new JobSpec("j", [new JobTemplate("conf.tmpl", "etc/conf", "db={{ links.db.address }}")], [],
+            new Dictionary<string, PropertySpec>(), [], [new ConsumedLink("db", "pg", Optional: false)]);
+        var e = Assert.Throws<RenderException>(() => new InstanceRenderer().Render(Request(spec, [])));
+        Assert.Equal("job 'j': required link 'db' has no instances", Assert.Single(e.Problems));
+    }
+
+    [Fact]
+    public void A_link_the_job_does_not_consume_and_an_unknown_lifecycle_are_refused()
+    {
+        RenderRequest web = Web();
+        var links = new Dictionary<string, ResolvedLink>(web.Jobs[0].Links) { ["extra"] = new(Backends, []) };
+        RenderRequest request = web with { Lifecycle = "daemon", Jobs = [web.Jobs[0] with { Links = links }] };
+        var e = Assert.Throws<RenderException>(() => new InstanceRenderer().Render(request));
+        Assert.Equal(2, e.Problems.Count);
+        Assert.Contains(e.Problems, p => p.Contains("'extra'", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.Contains("'daemon'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_required_link_without_instances_is_refused()
     {
         var e = Assert.Throws<RenderException>(() => new InstanceRenderer().Render(Web(backends: [])));
