@@ -61,14 +61,14 @@ internal sealed class CatalogChecks(IManifestCatalog catalog, ManifestDraft draf
             {
                 if (!spec.Provides.Contains(link))
                 {
-                    context.Error(at, $"{job} provides no link '{link}': {KeySuggestion.Advice(link, spec.Provides)}");
+                    context.Error(at, $"{job} provides no link '{link}': {KeySuggestion.Advice(link, spec.Provides, "it provides")}");
                 }
             }
             foreach ((string link, SourcePosition at) in site.ConsumeKeys)
             {
                 if (!spec.Consumes.ContainsKey(link))
                 {
-                    context.Error(at, $"{job} consumes no link '{link}': {KeySuggestion.Advice(link, spec.Consumes.Keys.ToList())}");
+                    context.Error(at, $"{job} consumes no link '{link}': {KeySuggestion.Advice(link, spec.Consumes.Keys.ToList(), "it consumes")}");
                 }
             }
             foreach ((string link, bool optional) in spec.Consumes)
@@ -122,7 +122,8 @@ internal sealed class CatalogChecks(IManifestCatalog catalog, ManifestDraft draf
     {
         foreach ((ManifestNode keyNode, ManifestNode value) in mapping.Entries)
         {
-            if (keyNode is not ManifestScalar key || !context.Visit(value))
+            // No visit is counted: this walk goes no further than the conversion of the same nodes, which was.
+            if (keyNode is not ManifestScalar key)
             {
                 continue;
             }
@@ -135,7 +136,7 @@ internal sealed class CatalogChecks(IManifestCatalog catalog, ManifestDraft draf
             List<string> below = [.. declared.Where(d => d.StartsWith(group, StringComparison.Ordinal))];
             if (below.Count == 0)
             {
-                context.Error(key.Position, $"unknown property '{path}' for {job}: {KeySuggestion.Advice(path, declared)}");
+                context.Error(key.Position, $"unknown property '{path}' for {job}: {KeySuggestion.Advice(path, declared, "its properties are")}");
             }
             else if (value is ManifestMapping nested)
             {

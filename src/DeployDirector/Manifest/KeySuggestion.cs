@@ -25,35 +25,41 @@ internal static class KeySuggestion
     }
 
     /// <summary>The message tail for an unknown <paramref name="key"/>.</summary>
-    public static string Advice(string key, IReadOnlyCollection<string> known) =>
+    public static string Advice(string key, IReadOnlyCollection<string> known, string listed = "the known keys here are") =>
         Closest(key, known) is { } suggestion
             ? $"did you mean '{suggestion}'?"
-            : known.Count == 0 ? "nothing is declared here" : $"the known keys here are {string.Join(", ", known)}";
+            : known.Count == 0 ? "nothing is declared here" : $"{listed} {string.Join(", ", known)}";
 
     private static string Fold(string key) => new([.. key.Where(c => c is not ('_' or '-' or '.')).Select(char.ToLowerInvariant)]);
 
+    /// <summary>Edits between two keys, a swap of neighbours counting as one (<c>prot</c> → <c>port</c>).</summary>
     private static int Distance(string a, string b)
     {
         if (Math.Abs(a.Length - b.Length) > 3)
         {
             return int.MaxValue;
         }
-        int[] previous = new int[b.Length + 1];
-        int[] current = new int[b.Length + 1];
+        int[,] d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
         for (int j = 0; j <= b.Length; j++)
         {
-            previous[j] = j;
+            d[0, j] = j;
         }
         for (int i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (int j = 1; j <= b.Length; j++)
             {
                 int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
             }
-            (previous, current) = (current, previous);
         }
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 }

@@ -28,6 +28,10 @@ internal static class LinkChecks
                 }
             }
         }
+        foreach ((string provider, IReadOnlyDictionary<string, string> provides) in draft.OtherProviders)
+        {
+            published.AddRange(provides.Select(p => new Published(p.Value, p.Key, provider)));
+        }
         return published;
     }
 

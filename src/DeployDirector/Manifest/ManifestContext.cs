@@ -16,7 +16,14 @@ internal sealed class ManifestContext(string file, IReadOnlyDictionary<string, s
 
     public IReadOnlyDictionary<string, string> Variables { get; } = variables;
 
-    public void Error(SourcePosition at, string message) => _errors.Add(new ManifestError(file, at.Line, at.Column, message));
+    /// <summary>Records a problem; once the walk's budget is spent, later ones are consequences of the stop and dropped.</summary>
+    public void Error(SourcePosition at, string message)
+    {
+        if (!_overBudget)
+        {
+            _errors.Add(new ManifestError(file, at.Line, at.Column, message));
+        }
+    }
 
     /// <summary>Counts a visit; false (and one error) once the budget is spent.</summary>
     public bool Visit(ManifestNode node)
@@ -29,8 +36,8 @@ internal sealed class ManifestContext(string file, IReadOnlyDictionary<string, s
         {
             return true;
         }
-        _overBudget = true;
         Error(node.Position, $"the manifest expands to more than {MaxNodes} nodes (aliases repeat what they point to): use fewer or smaller aliases");
+        _overBudget = true;
         return false;
     }
 }

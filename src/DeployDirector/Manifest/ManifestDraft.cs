@@ -14,7 +14,12 @@ internal sealed class ManifestDraft
     /// <summary>Every release name given, even in an item with other errors: jobs that name it are not blamed.</summary>
     public HashSet<string> ReleaseNames { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>False when 'releases' itself is missing or malformed: jobs' release names are then not checked against it.</summary>
+    public bool ReleasesListed { get; set; } = true;
+
     public List<StemcellSite> Stemcells { get; } = [];
+
+    public bool StemcellsListed { get; set; } = true;
 
     public HashSet<string> StemcellAliases { get; } = new(StringComparer.Ordinal);
 
@@ -25,6 +30,9 @@ internal sealed class ManifestDraft
     public List<InstanceGroup> Groups { get; } = [];
 
     public List<JobSite> Jobs { get; } = [];
+
+    /// <summary>Links published by jobs that have errors elsewhere: their consumers are not blamed.</summary>
+    public List<(string Provider, IReadOnlyDictionary<string, string> Provides)> OtherProviders { get; } = [];
 }
 
 internal sealed record ReleaseSite(ReleaseRef Release, SourcePosition VersionPosition);

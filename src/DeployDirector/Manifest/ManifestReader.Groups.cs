@@ -88,7 +88,7 @@ internal sealed partial class ManifestReader
         {
             return null;
         }
-        if (!_draft.StemcellAliases.Contains(alias))
+        if (_draft.StemcellsListed && !_draft.StemcellAliases.Contains(alias))
         {
             string known = _draft.StemcellAliases.Count == 0 ? "none is defined" : $"the aliases are {string.Join(", ", _draft.StemcellAliases)}";
             _context.Error(node.Position, $"stemcell '{alias}' is not an alias under 'stemcells': use one of them ({known})");

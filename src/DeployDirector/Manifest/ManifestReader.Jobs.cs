@@ -41,6 +41,7 @@ internal sealed partial class ManifestReader
         Dictionary<string, LinkSource> consumes = fields.Optional("consumes") is { } co ? ReadConsumes(co, consumeKeys, fromPositions) : [];
         if (_context.ErrorCount != errors || name is null || release is null || properties is null)
         {
+            _draft.OtherProviders.Add(($"{group}/{name}", provides));
             return null;
         }
         JobRef job = new(name, release, properties, provides, consumes, fields.Position);
@@ -54,7 +55,7 @@ internal sealed partial class ManifestReader
         {
             return null;
         }
-        if (!_draft.ReleaseNames.Contains(release))
+        if (_draft.ReleasesListed && !_draft.ReleaseNames.Contains(release))
         {
             string known = _draft.ReleaseNames.Count == 0 ? "none is listed" : $"listed: {string.Join(", ", _draft.ReleaseNames)}";
             _context.Error(node.Position, $"release '{release}' is not listed under 'releases': add it there or use a listed one ({known})");

@@ -32,11 +32,15 @@ internal sealed partial class ManifestReader(ManifestContext context)
         {
             _draft.Name = Named(name, "name", ManifestNames.Deployment(), ManifestNames.DeploymentRule);
         }
-        foreach (ManifestNode item in Items(top.Required("releases"), "releases", "releases ({ name, version })", required: true) ?? [])
+        List<ManifestNode>? releases = Items(top.Required("releases"), "releases", "releases ({ name, version })", required: true);
+        _draft.ReleasesListed = releases is not null;
+        foreach (ManifestNode item in releases ?? [])
         {
             ReadRelease(item);
         }
-        foreach (ManifestNode item in Items(top.Required("stemcells"), "stemcells", "stemcells ({ alias, edition })", required: true) ?? [])
+        List<ManifestNode>? stemcells = Items(top.Required("stemcells"), "stemcells", "stemcells ({ alias, edition })", required: true);
+        _draft.StemcellsListed = stemcells is not null;
+        foreach (ManifestNode item in stemcells ?? [])
         {
             ReadStemcell(item);
         }

@@ -26,18 +26,27 @@ internal static class ManifestTreeBuilder
     /// <summary>The document's root, or null (empty document, or an error reported).</summary>
     public static ManifestNode? Build(string yaml, ManifestContext context)
     {
+        Parser parser = new(new StringReader(yaml));
+        Mark reached = Mark.Empty;
         try
         {
-            return Walk(new Parser(new StringReader(yaml)), context);
+            return Walk(parser, context, ref reached);
         }
         catch (YamlException e)
         {
             context.Error(At(e.Start), $"YAML syntax: {e.Message.TrimEnd('.')}. Fix the YAML here (indentation, quotes, brackets).");
             return null;
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed input (e.g. "{[a: 1"); the text
+            // after the last event it produced is where the problem starts.
+            context.Error(At(reached), "YAML syntax: the parser cannot read the YAML after this point. Fix the YAML here (indentation, quotes, brackets).");
+            return null;
+        }
     }
 
-    private static ManifestNode? Walk(IParser parser, ManifestContext context)
+    private static ManifestNode? Walk(IParser parser, ManifestContext context, ref Mark reached)
     {
         Dictionary<string, ManifestNode> anchors = new(StringComparer.Ordinal);
         Stack<Open> open = new();
@@ -46,6 +55,7 @@ internal static class ManifestTreeBuilder
         while (parser.MoveNext())
         {
             ParsingEvent e = parser.Current!;
+            reached = e.End;
             ManifestNode? complete = null;
             switch (e)
             {

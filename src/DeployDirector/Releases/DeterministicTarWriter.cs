@@ -4,9 +4,11 @@ using System.IO.Compression;
 namespace DeployDirector.Releases;
 
 /// <summary>
-/// Writes a gzip'd tar whose bytes depend only on the entries given: PAX headers with mtime 0,
+/// Writes a gzip'd tar whose bytes depend only on the entries given: GNU headers with all times 0,
 /// owner 0:0 without names, mode 0755 or 0644, no directory entries. The caller adds entries in a
-/// fixed order. Same entries, same bytes, in any process: hashes of archives can be compared.
+/// fixed order. Same entries, same bytes, in any process: hashes of archives can be compared. GNU
+/// rather than PAX because .NET names each PAX extended header after the writing process's id;
+/// GNU's long-name entries (<c>././@LongLink</c>) carry nothing of the process.
 /// </summary>
 internal sealed class DeterministicTarWriter : IDisposable
 {
@@ -19,14 +21,16 @@ internal sealed class DeterministicTarWriter : IDisposable
     public DeterministicTarWriter(Stream output)
     {
         _gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true);
-        _tar = new TarWriter(_gzip, TarEntryFormat.Pax, leaveOpen: true);
+        _tar = new TarWriter(_gzip, TarEntryFormat.Gnu, leaveOpen: true);
     }
 
     public void Add(string path, Stream content, bool executable)
     {
-        var entry = new PaxTarEntry(TarEntryType.RegularFile, path)
+        var entry = new GnuTarEntry(TarEntryType.RegularFile, path)
         {
             ModificationTime = DateTimeOffset.UnixEpoch,
+            AccessTime = DateTimeOffset.UnixEpoch,
+            ChangeTime = DateTimeOffset.UnixEpoch,
             Mode = executable ? Executable : Plain,
             Uid = 0,
             Gid = 0,

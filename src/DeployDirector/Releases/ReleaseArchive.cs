@@ -70,6 +70,9 @@ public sealed record ReleaseArchive(ReleaseManifest Manifest, IReadOnlyList<JobS
         if (Take(files, accounted, specPath, problems) is not { Text: { } text }
             || ReleaseYaml.ParseJob(specPath, text, problems) is not { } spec)
         {
+            // Without a readable job.yml nothing says which of the job's files belong: the problem
+            // already reported is the one to fix, not a list of "unlisted" templates.
+            accounted.UnionWith(files.Keys.Where(p => p.StartsWith($"jobs/{job}/", StringComparison.Ordinal)));
             return null;
         }
         if (spec.Name != job)

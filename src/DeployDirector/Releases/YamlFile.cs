@@ -19,14 +19,23 @@ internal sealed partial class YamlFile(string path, List<ReleaseProblem> problem
     public YamlMappingNode? Load(string text)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             string reason = e.InnerException?.Message ?? e.Message;
             problems.Add(new ReleaseProblem(Path, (int)e.Start.Line, (int)e.Start.Column, reason));
+            return null;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner fails this way on some unterminated flow collections; the last
+            // event it parsed is the closest position it knows.
+            Mark at = parser.Current?.End ?? Mark.Empty;
+            problems.Add(new ReleaseProblem(Path, Math.Max(1, (int)at.Line), Math.Max(1, (int)at.Column), "invalid YAML after this point (an unclosed [ or { ?)"));
             return null;
         }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)

@@ -25,6 +25,10 @@ public sealed class InstanceRenderer
     {
         var problems = new List<string>();
         var files = new SortedDictionary<string, (byte[] Content, bool Executable)>(StringComparer.Ordinal);
+        if (request.Lifecycle is not (Lifecycle.Service or Lifecycle.Errand))
+        {
+            problems.Add($"lifecycle '{request.Lifecycle}' is neither {Lifecycle.Service} nor {Lifecycle.Errand}");
+        }
         foreach (string duplicate in request.Jobs.GroupBy(j => j.Spec.Name).Where(g => g.Count() > 1).Select(g => g.Key))
         {
             problems.Add($"job '{duplicate}' appears twice");
@@ -62,7 +66,14 @@ public sealed class InstanceRenderer
 
     private void RenderTemplates(RenderRequest request, RenderJob job, SortedDictionary<string, (byte[], bool)> files, List<string> problems)
     {
-        JsonObject context = RenderContext.For(request, job, problems);
+        var contextProblems = new List<string>();
+        JsonObject context = RenderContext.For(request, job, contextProblems);
+        if (contextProblems.Count > 0)
+        {
+            // Templates rendered from a wrong context would only add errors that follow from these.
+            problems.AddRange(contextProblems);
+            return;
+        }
         foreach (JobTemplate template in job.Spec.Templates)
         {
             try

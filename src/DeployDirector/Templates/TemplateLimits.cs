@@ -10,6 +10,7 @@ public static class TemplateLimits
     /// <summary>How deep sections may nest.</summary>
     public const int MaxDepth = 32;
 
-    /// <summary>Nodes one rendering may visit: nested sections over arrays multiply, even with empty bodies.</summary>
-    public const long MaxSteps = 10_000_000;
+    /// <summary>Nodes one rendering may visit: nested sections over arrays multiply, even with empty
+    /// bodies. A million is far beyond any config file (a loop over 100,000 items of 10 tags each).</summary>
+    public const long MaxSteps = 1_000_000;
 }
