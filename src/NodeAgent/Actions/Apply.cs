@@ -59,7 +59,7 @@ internal sealed class Apply(AgentContext context) : IAgentAction
                 continue;
             }
 
-            var result = await Supervision.ScriptRunner.RunAsync(environment, preStart, TimeSpan.FromMilliseconds(command.TimeoutMs), AgentProtocol.MaxOutputBytes, cancellation).ConfigureAwait(false);
+            var result = await Supervision.ScriptRunner.RunAsync(environment, preStart, AgentContext.TimeoutOf(command), AgentProtocol.MaxOutputBytes, cancellation).ConfigureAwait(false);
             if (result.ExitCode != 0)
             {
                 var why = result.TimedOut ? "timed out" : $"exited with code {result.ExitCode}";

@@ -26,7 +26,7 @@ internal sealed class Prepare(AgentContext context) : IAgentAction
         try
         {
             var limits = ArchiveLimits.Default;
-            var actual = await context.Director.DownloadAsync(expected, download, command.ArchiveBytes ?? limits.MaxBytes, TimeSpan.FromMilliseconds(command.TimeoutMs), cancellation).ConfigureAwait(false);
+            var actual = await context.Director.DownloadAsync(expected, download, command.ArchiveBytes ?? limits.MaxBytes, AgentContext.TimeoutOf(command), cancellation).ConfigureAwait(false);
             if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
             {
                 return AgentContext.Refuse(command, Refusals.BadChecksum, $"the archive's SHA-256 is {actual}, not {expected}");

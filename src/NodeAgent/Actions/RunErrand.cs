@@ -23,7 +23,7 @@ internal sealed class RunErrand(AgentContext context) : IAgentAction
 
         runtime.Record(instance, null, InstancePhase.Running);
         var started = Stopwatch.GetTimestamp();
-        var budget = TimeSpan.FromMilliseconds(command.TimeoutMs);
+        var budget = AgentContext.TimeoutOf(command);
         var output = new TailBuffer(AgentProtocol.MaxOutputBytes);
         var jobs = new List<JobState>();
         int? exitCode = 0;

@@ -26,7 +26,7 @@ internal sealed class Stop(AgentContext context) : IAgentAction
         string? error = null;
         if (runtime.HasRunningJobs && runtime.Spec is { } spec)
         {
-            var budget = TimeSpan.FromMilliseconds(command.TimeoutMs);
+            var budget = AgentContext.TimeoutOf(command);
             var drains = await Task.WhenAll(spec.Jobs.Select(job => Supervision.Drain.RunAsync(runtime.Environment(job), budget, cancellation))).ConfigureAwait(false);
             var problems = drains.Zip(spec.Jobs, (problem, job) => problem is null ? null : $"{job}: {problem}").OfType<string>().ToList();
             error = problems.Count > 0 ? string.Join("; ", problems) : null;

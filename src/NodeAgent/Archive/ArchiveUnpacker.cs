@@ -88,11 +88,7 @@ internal static class ArchiveUnpacker
             parts.Add(part);
         }
 
-        if (parts.Count == 0)
-        {
-            return name.Trim('/') is "" or ".";
-        }
-
+        // A name of only "." steps is the archive's root itself ("" below it).
         relative = string.Join('/', parts);
         return true;
     }

@@ -28,6 +28,9 @@ internal static class ArchiveVerifier
             return ArchiveOutcome.Refused(ArchiveOutcome.BadArchive, $"{SpecFile} is empty");
         }
 
+        // The source-generated reader leaves lists it does not see null, whatever their initializers say.
+        spec = spec with { Jobs = spec.Jobs ?? [], Files = spec.Files ?? [] };
+
         if (spec.Instance.Id != expectedInstanceId)
         {
             return ArchiveOutcome.Refused(ArchiveOutcome.BadArchive, $"the archive is for instance {spec.Instance.Id}, not {expectedInstanceId}");

@@ -64,9 +64,10 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
                 await session.CancelAsync().ConfigureAwait(false);
                 await Task.WhenAll(heartbeats, polls).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsTransient(e) && !cancellation.IsCancellationRequested)
+            catch (Exception e) when (!cancellation.IsCancellationRequested)
             {
-                log.WriteLine($"ubd-agent: cannot register ({e.Message})");
+                // Whatever went wrong, the agent stays: its jobs keep running and it tries again.
+                log.WriteLine(IsTransient(e) ? $"ubd-agent: cannot register ({e.Message})" : $"ubd-agent: session failed: {e}");
                 await DelayAsync(backoff.Next(), cancellation).ConfigureAwait(false);
             }
         }

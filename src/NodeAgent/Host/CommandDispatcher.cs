@@ -130,6 +130,11 @@ internal sealed class CommandDispatcher(AgentContext context, EpochStore epochs,
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // A bug in one command must not strand the commands queued behind it.
+                context.Log.WriteLine($"ubd-agent: {command.Kind} {command.Id} failed after its result: {e}");
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using NodeAgent.Archive;
 using DeployDirector.Contracts;
 
@@ -30,7 +32,7 @@ internal sealed class DirectorClient : IDisposable
     public async Task<RegistrationAck> RegisterAsync(AgentRegistration registration, CancellationToken cancellation)
     {
         using var timeout = Timeout(cancellation, s_requestTimeout);
-        using var response = await _http.PostAsync(AgentProtocol.Register, JsonContent.Create(registration, AgentJson.Default.AgentRegistration), timeout.Token).ConfigureAwait(false);
+        using var response = await _http.PostAsync(AgentProtocol.Register, Json(registration, AgentJson.Default.AgentRegistration), timeout.Token).ConfigureAwait(false);
         await EnsureAsync(response, AgentProtocol.Register).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync(AgentJson.Default.RegistrationAck, timeout.Token).ConfigureAwait(false)
             ?? throw new HttpRequestException("empty registration answer");
@@ -39,7 +41,7 @@ internal sealed class DirectorClient : IDisposable
     public async Task<HeartbeatAck> HeartbeatAsync(AgentHeartbeat heartbeat, CancellationToken cancellation)
     {
         using var timeout = Timeout(cancellation, s_requestTimeout);
-        using var response = await _http.PostAsync(AgentProtocol.Heartbeat, JsonContent.Create(heartbeat, AgentJson.Default.AgentHeartbeat), timeout.Token).ConfigureAwait(false);
+        using var response = await _http.PostAsync(AgentProtocol.Heartbeat, Json(heartbeat, AgentJson.Default.AgentHeartbeat), timeout.Token).ConfigureAwait(false);
         await EnsureAsync(response, AgentProtocol.Heartbeat).ConfigureAwait(false);
         return await response.Content.ReadFromJsonAsync(AgentJson.Default.HeartbeatAck, timeout.Token).ConfigureAwait(false)
             ?? throw new HttpRequestException("empty heartbeat answer");
@@ -56,7 +58,7 @@ internal sealed class DirectorClient : IDisposable
     public async Task PostResultAsync(CommandResult result, CancellationToken cancellation)
     {
         using var timeout = Timeout(cancellation, s_requestTimeout);
-        using var response = await _http.PostAsync(AgentProtocol.Results, JsonContent.Create(result, AgentJson.Default.CommandResult), timeout.Token).ConfigureAwait(false);
+        using var response = await _http.PostAsync(AgentProtocol.Results, Json(result, AgentJson.Default.CommandResult), timeout.Token).ConfigureAwait(false);
         await EnsureAsync(response, AgentProtocol.Results).ConfigureAwait(false);
     }
 
@@ -88,6 +90,14 @@ internal sealed class DirectorClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+
+    /// <summary>A JSON body with its length up front (no chunked upload: any HTTP server reads it).</summary>
+    private static ByteArrayContent Json<T>(T value, JsonTypeInfo<T> type)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, type));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
 
     private static CancellationTokenSource Timeout(CancellationToken cancellation, TimeSpan after)
     {

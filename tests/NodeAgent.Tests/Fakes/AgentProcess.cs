@@ -5,8 +5,9 @@ using NodeAgent.Supervision;
 namespace NodeAgent.Tests.Fakes;
 
 /// <summary>
-/// The real agent as a child process (<c>dotnet ubd-agent.dll</c> from the test's output folder),
-/// with short restart delays, its output kept for assertions and failure messages.
+/// The real agent as a child process (<c>dotnet ubd-agent.dll</c> from the test's output folder, or
+/// the binary named by <c>UBD_AGENT_BINARY</c>, e.g. the NativeAOT one the stem cell carries), with
+/// short restart delays, its output kept for assertions and failure messages.
 /// </summary>
 public sealed class AgentProcess : IDisposable
 {
@@ -32,7 +33,8 @@ public sealed class AgentProcess : IDisposable
 
     public static AgentProcess Start(Uri director, string data, params string[] extra)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var binary = Environment.GetEnvironmentVariable("UBD_AGENT_BINARY");
+        var start = new ProcessStartInfo(string.IsNullOrEmpty(binary) ? "dotnet" : binary)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -40,7 +42,7 @@ public sealed class AgentProcess : IDisposable
         };
         string[] arguments =
         [
-            Path.Combine(AppContext.BaseDirectory, "ubd-agent.dll"),
+            .. string.IsNullOrEmpty(binary) ? [Path.Combine(AppContext.BaseDirectory, "ubd-agent.dll")] : Array.Empty<string>(),
             "--director", director.ToString(), "--credential", FakeDirector.Credential, "--mac", Mac,
             "--data", data, "--restart-base-ms", "100", "--console", Path.Combine(data, "..", "console"),
             .. extra,
