@@ -4,19 +4,23 @@
 #   initrd.img  busybox-static, nbd.ko / e1000.ko / ext4.ko and their dependencies, nbd-client and
 #               its libraries, nbd-attach (stemcell/nbd-attach.c: survives server restarts), and an
 #               /init that runs DHCP, attaches nbdroot=, mounts it and switch_roots
-#   root.img    a 64 MiB ext4 root (mke2fs -d) whose /sbin/init marks the boot on the console and
-#               keeps per-node state on the node's own disk
+#   root.img    a 64 MiB ext4 root (mke2fs -d) whose /sbin/init marks the boot on the console,
+#               keeps per-node state on the node's own disk and starts the node agent
+#               (/usr/bin/ubd-agent: src/NodeAgent published with NativeAOT, with the libraries
+#               ldd lists for it) when the kernel command line names a director
 #   root-2.img  the same root with one file patched (/etc/edition says "stemcell 2"): a patched
 #               edition to publish as a delta (tests and the walk-through use it)
 # Both roots are built deterministically (fixed UUID, hash seed and time), so they differ only in
 # the patched file's block.
-# Output goes to a cache folder named by a hash of every input (these scripts and the package
-# versions), so it is rebuilt only when an input changes. Prints the folder on its last line.
+# Output goes to a cache folder named by a hash of every input (these scripts, the agent's and the
+# protocol's sources, the build settings and the package versions), so it is rebuilt only when an
+# input changes. Prints the folder on its last line.
 set -euo pipefail
 export PATH="$PATH:/usr/sbin:/sbin"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
 cache="${UBD_CACHE:-$(dirname "$here")/.cache}/stemcell"
-for tool in modinfo cpio mke2fs dpkg-deb apt-get gcc; do
+for tool in modinfo cpio mke2fs dpkg-deb apt-get gcc dotnet ldd; do
   command -v "$tool" > /dev/null || { echo "stem cell: $tool is missing; run ./setup.sh" >&2; exit 1; }
 done
 kernel_package="$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
@@ -25,8 +29,14 @@ if [[ -z "$kernel_package" ]]; then  # no package lists yet (a fresh or cleaned 
   kernel_package="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
 fi
 kernel_version="$(apt-cache policy "$kernel_package" | awk '/Candidate/{print $2}')"
+agent_sources() {
+  (cd "$repo" && find src/NodeAgent src/DeployDirector.Contracts -type f \( -name '*.cs' -o -name '*.csproj' \) \
+    -not -path '*/bin/*' -not -path '*/obj/*' | LC_ALL=C sort)
+  (cd "$repo" && echo Directory.Build.props Directory.Packages.props global.json)
+}
 inputs="$(cat "$here"/build-stemcell.sh "$here"/stemcell/*; echo "$kernel_package $kernel_version";
-  dpkg-query -W -f '${Version}' busybox-static nbd-client e2fsprogs)"
+  dpkg-query -W -f '${Version}' busybox-static nbd-client e2fsprogs; dotnet --version;
+  for source in $(agent_sources); do echo "== $source"; cat "$repo/$source"; done)"
 key="$(printf '%s' "$inputs" | sha256sum | cut -c1-16)"
 out="$cache/$key"
 if [[ -f "$out/.complete" ]]; then
@@ -70,12 +80,21 @@ load() {
 for module in e1000 nbd crc32c_generic ext4; do load "$module"; done
 (cd "$initrd" && find . | cpio -o -H newc --quiet -R 0:0 | gzip -6 > "$work/initrd.img")
 
-# 3. The root filesystem.
+# 3. The node agent: one NativeAOT binary; it needs only the C library (no OpenSSL, no ICU).
+dotnet publish "$repo/src/NodeAgent/NodeAgent.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+  -o "$work/agent" -nologo -v quiet >&2
+
+# 4. The root filesystem.
 rootfs="$work/rootfs"
-mkdir -p "$rootfs"/{bin,sbin,etc,proc,sys,dev,tmp,var/lib/node}
+mkdir -p "$rootfs"/{bin,sbin,etc,proc,sys,dev,tmp,usr/bin,var/lib/node,var/log,var/ubd}
 cp /bin/busybox "$rootfs/bin/busybox"
 for applet in $(/bin/busybox --list); do
   [[ -e "$rootfs/bin/$applet" ]] || ln -s busybox "$rootfs/bin/$applet"
+done
+install -m 0755 "$work/agent/ubd-agent" "$rootfs/usr/bin/ubd-agent"
+for library in $(ldd "$work/agent/ubd-agent" | grep -o '/[^ ]*'); do
+  mkdir -p "$rootfs$(dirname "$library")"
+  cp -L "$library" "$rootfs$library"
 done
 install -m 0755 "$here/stemcell/init-root.sh" "$rootfs/sbin/init"
 echo "stemcell" > "$rootfs/etc/hostname"
@@ -88,6 +107,13 @@ make_root() {
 }
 make_root 1 "$work/root.img"
 make_root 2 "$work/root-2.img"
+# The patched edition must be a one-block delta: anything more means the build stopped being
+# deterministic (or the root outgrew its image) and a published delta would carry noise.
+changed_blocks="$({ cmp -l "$work/root.img" "$work/root-2.img" || true; } | awk '{ print int(($1 - 1) / 4096) }' | uniq | wc -l)"
+if [[ "$changed_blocks" -ne 1 ]]; then
+  echo "stem cell: root and root-2 differ in $changed_blocks blocks, not only in /etc/edition's" >&2
+  exit 1
+fi
 
 mkdir -p "$out"
 cp "$work/kernel/boot/vmlinuz-$release" "$out/vmlinuz"

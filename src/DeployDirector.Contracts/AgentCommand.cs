@@ -51,7 +51,8 @@ public sealed record AgentCommand
 
 /// <summary>How a command ended.</summary>
 /// <param name="Refusal">A machine-readable reason when not <see cref="Ok"/>: stale_epoch, bad_checksum,
-/// unknown_instance, unknown_command, failed, timeout.</param>
+/// bad_archive (unsafe or unreadable archive), unknown_instance, unknown_command, failed, timeout,
+/// busy (the agent's command queue is full).</param>
 /// <param name="Output">Errand output or logs (at most <see cref="AgentProtocol.MaxOutputBytes"/>).</param>
 /// <param name="ExitCode">Errands: the exit code of the job's run script.</param>
 public sealed record CommandResult(string CommandId, bool Ok, string? Refusal, string? Error, string? Output, int? ExitCode, InstanceState? State);

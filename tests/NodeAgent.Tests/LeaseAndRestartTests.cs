@@ -1,0 +1,77 @@
+using DeployDirector.Contracts;
+using NodeAgent.Supervision;
+using NodeAgent.Tests.Fakes;
+
+namespace NodeAgent.Tests;
+
+/// <summary>The lease (no heartbeat for LeaseMs stops every job) and agent restarts that leave running jobs alone.</summary>
+public sealed class LeaseAndRestartTests
+{
+    [Fact]
+    public async Task Jobs_stop_when_the_lease_runs_out_and_the_director_decides_what_starts_again()
+    {
+        await using var session = await AgentSession.StartAsync(leaseMs: 1000);
+        var instance = AgentSession.Ref("web-0", 1);
+        await session.DeployAsync(new ArchiveBuilder(instance).Job("server", ("run", "exec sleep 600")), instance);
+        var pid = (await session.WaitRunningAsync("web-0"))["server"];
+
+        session.Director.Unresponsive = true;
+
+        await Eventually.TrueAsync(() => ProcessGroup.StartTime(pid) is null, AgentSession.Timeout, $"the job to stop on lease expiry; agent said:\n{session.Agent.Output}");
+        Assert.Contains("lease", session.Agent.Output, StringComparison.Ordinal);
+        session.Director.Unresponsive = false;
+        var stopped = await session.WaitStateAsync("web-0", s => s.Phase == InstancePhase.Stopped, "phase stopped after the lease");
+        Assert.All(stopped.Jobs, job => Assert.Null(job.Pid));
+
+        var restarted = await session.SendAsync(CommandKind.Start, instance);
+
+        Assert.True(restarted.Ok, restarted.Error);
+        var pids = await session.WaitRunningAsync("web-0");
+        Assert.NotEqual(pid, pids["server"]);
+    }
+
+    [Fact]
+    public async Task A_restarted_agent_re_reports_its_running_instance_without_restarting_it()
+    {
+        await using var session = await AgentSession.StartAsync();
+        var instance = AgentSession.Ref("web-0", 3);
+        var starts = session.Marker("starts");
+        await session.DeployAsync(new ArchiveBuilder(instance).Job("server", ("run", $"echo start >> {starts}\nexec sleep 600")), instance);
+        var pid = (await session.WaitRunningAsync("web-0"))["server"];
+
+        session.RestartAgent();
+
+        await session.WaitRegisteredAsync(2);
+        var reported = session.Director.Registrations[1].Instances.Single();
+        Assert.Equal(instance, reported.Instance);
+        Assert.Equal(InstancePhase.Running, reported.Phase);
+        Assert.Equal(pid, reported.Jobs.Single().Pid);
+        var beats = session.Director.Heartbeats.Count;
+        await Eventually.TrueAsync(() => session.Director.Heartbeats.Count > beats + 3, AgentSession.Timeout, "heartbeats of the new agent");
+        Assert.Equal(pid, session.Director.LatestState("web-0")!.Jobs.Single().Pid);
+        Assert.Single(File.ReadAllLines(starts));
+        Assert.NotNull(ProcessGroup.StartTime(pid));
+
+        // The adopted job is still under supervision: a stop ends it.
+        var stop = await session.SendAsync(CommandKind.Stop, instance);
+        Assert.True(stop.Ok, stop.Error);
+        Assert.Null(ProcessGroup.StartTime(pid));
+    }
+
+    [Fact]
+    public async Task Reboot_stops_every_job_then_runs_the_reboot_command()
+    {
+        var rebooted = Path.Combine(Path.GetTempPath(), $"ubd-rebooted-{Guid.NewGuid():n}");
+        await using var session = await AgentSession.StartAsync(extra: ["--reboot-command", $"touch {rebooted}"]);
+        var instance = AgentSession.Ref("web-0", 1);
+        await session.DeployAsync(new ArchiveBuilder(instance).Job("server", ("run", "exec sleep 600")), instance);
+        var pid = (await session.WaitRunningAsync("web-0"))["server"];
+
+        var result = await session.SendAsync(CommandKind.Reboot, null);
+
+        Assert.True(result.Ok, result.Error);
+        Assert.Null(ProcessGroup.StartTime(pid));
+        await Eventually.TrueAsync(() => File.Exists(rebooted), AgentSession.Timeout, "the reboot command to run");
+        File.Delete(rebooted);
+    }
+}
