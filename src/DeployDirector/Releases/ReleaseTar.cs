@@ -53,6 +53,11 @@ internal static class ReleaseTar
     /// <summary>The path of a regular file to read, or null for directories and refused entries.</summary>
     private static string? Accept(TarEntry entry, HashSet<string> seen, List<ReleaseProblem> problems)
     {
+        if (entry.EntryType == TarEntryType.Directory && entry.Name is "." or "./")
+        {
+            // `tar -C DIR .` starts with the folder itself.
+            return null;
+        }
         string? path = ReleasePaths.Normalize(entry.Name, out string? refusal);
         if (path is null)
         {

@@ -156,6 +156,21 @@ public sealed class ReleaseArchiveTests : IDisposable
     }
 
     [Fact]
+    public void An_archive_packed_by_the_system_tar_is_read()
+    {
+        string unpacked = Directory.CreateDirectory(_temp.File("unpacked")).FullName;
+        System.Formats.Tar.TarFile.ExtractToDirectory(new System.IO.Compression.GZipStream(new MemoryStream(_demo), System.IO.Compression.CompressionMode.Decompress), unpacked, overwriteFiles: false);
+        using (var tar = System.Diagnostics.Process.Start("tar", ["-czf", _temp.File("system.tgz"), "-C", unpacked, "."]))
+        {
+            tar.WaitForExit();
+            Assert.Equal(0, tar.ExitCode);
+        }
+        using FileStream archive = File.OpenRead(_temp.File("system.tgz"));
+        ReleaseArchive release = ReleaseArchive.Read(archive);
+        Assert.Equal(["backend", "web"], release.Jobs.Select(j => j.Name));
+    }
+
+    [Fact]
     public void A_template_named_by_a_job_must_exist()
     {
         ReleaseProblem problem = Single(TestArchive.From(_demo).Remove("jobs/web/templates/drain.tmpl"));

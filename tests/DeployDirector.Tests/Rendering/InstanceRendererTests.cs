@@ -5,6 +5,8 @@ using DeployDirector.Manifest;
 using DeployDirector.Releases;
 using DeployDirector.Rendering;
 using DeployDirector.Tests.Releases;
+using FsCheck;
+using FsCheck.Fluent;
 using ImageTree.Metadata;
 
 namespace DeployDirector.Tests.Rendering;
@@ -62,6 +64,18 @@ public sealed class InstanceRendererTests : IDisposable
     {
         Assert.NotEqual(Sha(Web()), Sha(Web(new JsonObject { ["title"] = "Shop" })));
         Assert.NotEqual(Sha(Web(new JsonObject { ["title"] = "Shop" })), Sha(Web(new JsonObject { ["title"] = "Shop!" })));
+    }
+
+    [Fact]
+    public void Any_title_renders_the_same_twice_and_differently_from_another()
+    {
+        var renderer = new InstanceRenderer();
+        Prop.ForAll(ArbMap.Default.ArbFor<NonNull<string>>(), title =>
+        {
+            string sha = renderer.Render(Web(new JsonObject { ["title"] = title.Get })).Sha256;
+            Assert.Equal(sha, new InstanceRenderer().Render(Web(new JsonObject { ["title"] = title.Get })).Sha256);
+            Assert.NotEqual(sha, renderer.Render(Web(new JsonObject { ["title"] = title.Get + "!" })).Sha256);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
     }
 
     [Fact]
