@@ -123,4 +123,35 @@ public sealed class LifecycleTests
         Assert.Equal("stale_epoch", (await session.SendAsync(CommandKind.Start, instance with { Epoch = 1 })).Refusal);
         Assert.Equal("unknown_instance", (await session.SendAsync(CommandKind.GetState, instance)).Refusal);
     }
+
+    [Fact]
+    public async Task Commands_beyond_the_queue_bound_are_refused_as_busy()
+    {
+        await using var session = await AgentSession.StartAsync();
+        var instance = AgentSession.Ref("slow-0", 1);
+        var release = session.Marker("release");
+        var builder = new ArchiveBuilder(instance, Lifecycle.Errand).Job("slow", ("run", $"while [ ! -e {release} ]; do sleep 0.05; done"));
+        var sha = session.Director.AddBlob(builder.Build());
+        Assert.True((await session.SendAsync(CommandKind.Prepare, instance, sha)).Ok);
+        Assert.True((await session.SendAsync(CommandKind.Apply, instance)).Ok);
+        var errand = new AgentCommand { Id = "errand", Kind = CommandKind.RunErrand, Instance = instance };
+        session.Director.Enqueue(errand);
+        await session.WaitStateAsync("slow-0", s => s.Phase == InstancePhase.Running, "the errand running");
+
+        var queries = Enumerable.Range(0, NodeAgent.Host.CommandDispatcher.MaxQueued + 6)
+            .Select(i => new AgentCommand { Id = $"q{i}", Kind = CommandKind.GetState, Instance = instance })
+            .ToList();
+        queries.ForEach(session.Director.Enqueue);
+        var busy = await Eventually.ValueAsync(
+            () => queries.Select(q => session.Director.ResultOf(q.Id)).Where(r => r?.Refusal == "busy").ToList() is { Count: 6 } refused ? refused : null,
+            AgentSession.Timeout,
+            "six busy refusals");
+        File.WriteAllText(release, "");
+
+        var results = await Task.WhenAll(queries.Select(q => Eventually.ValueAsync(() => session.Director.ResultOf(q.Id), AgentSession.Timeout, q.Id)));
+        Assert.Equal(NodeAgent.Host.CommandDispatcher.MaxQueued, results.Count(r => r.Ok));
+        Assert.Equal(6, results.Count(r => r.Refusal == "busy"));
+        Assert.Equal(6, busy.Count);
+        Assert.True((await Eventually.ValueAsync(() => session.Director.ResultOf("errand"), AgentSession.Timeout, "the errand's result")).Ok);
+    }
 }

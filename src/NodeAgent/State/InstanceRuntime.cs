@@ -100,7 +100,10 @@ internal sealed class InstanceRuntime(AgentPaths paths, AgentOptions options, In
     public void LoadSpec()
     {
         var file = Path.Combine(paths.Current(Id), "instance.json");
-        Spec = File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), AgentJson.Default.InstanceSpec) : null;
+        var spec = File.Exists(file) ? JsonSerializer.Deserialize(File.ReadAllText(file), AgentJson.Default.InstanceSpec) : null;
+
+        // Lists absent from the file come back null from the source-generated reader.
+        Spec = spec is null ? null : spec with { Jobs = spec.Jobs ?? [], Files = spec.Files ?? [] };
     }
 
     public JobEnvironment Environment(string job) => JobEnvironment.For(paths, Id, Ref.Index, job);
