@@ -25,6 +25,8 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
 
     public RegistrationAck Register(string mac, AgentRegistration registration)
     {
+        // JSON that leaves a list out gives null, whatever the record's initializer says.
+        registration = registration with { Instances = Normalize(registration.Instances) };
         var agent = new LiveAgent(mac, registration, clock.GetTimestamp());
         if (_agents.TryGetValue(mac, out LiveAgent? previous))
         {
@@ -45,9 +47,12 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         agent.LastSeen = clock.GetTimestamp();
         agent.Sequence = heartbeat.Sequence;
         agent.Load = heartbeat.Load;
-        agent.Instances = heartbeat.Instances;
+        agent.Instances = Normalize(heartbeat.Instances);
         return new HeartbeatAck((int)timings.Lease.TotalMilliseconds, agent.Queue.Reader.Count > 0);
     }
+
+    private static IReadOnlyList<InstanceState> Normalize(IReadOnlyList<InstanceState>? instances) =>
+        instances is null ? [] : [.. instances.Where(i => i?.Instance is not null).Select(i => i.Jobs is null ? i with { Jobs = [] } : i)];
 
     /// <summary>True while the agent's last contact is within <see cref="AgentTimings.DeadAfter"/>.</summary>
     public bool IsAlive(string mac) =>
