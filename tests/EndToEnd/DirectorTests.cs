@@ -81,8 +81,10 @@ public sealed class DirectorTests
         await rig.Server.KillAsync();
         await rig.Server.StartAsync();
         await Until(async () => (await Stemcells(rig)).All(n => n.GetProperty("alive").GetBoolean()), TimeSpan.FromSeconds(90), "agents did not re-register after the restart");
+        JsonElement[] before = instances;
         instances = await Instances(rig);
-        Assert.Equal(pids, [.. instances.Select(Pid)]);
+        Assert.True(pids.SequenceEqual(instances.Select(Pid)),
+            $"a job restarted across the director restart:\nbefore {string.Join("\n", before)}\nafter {string.Join("\n", instances)}\n{Consoles(rig)}");
         Assert.Contains("<h1>Second</h1>", await Page(instances.First(i => i.GetProperty("group").GetString() == "web")), StringComparison.Ordinal);
 
         // Deleting the deployment stops the jobs and leaves idle stem cells.
@@ -93,6 +95,10 @@ public sealed class DirectorTests
         JsonElement anyWeb = instances.First(i => i.GetProperty("group").GetString() == "web");
         await Until(async () => await TryPage(anyWeb) is null, TimeSpan.FromSeconds(30), "the web job still answers after the deployment was deleted");
     }
+
+    private static string Consoles(BootRig rig) =>
+        string.Join("\n", Directory.GetFiles(Path.Combine(rig.Data, "qemu"), "*.console.log").Select(f =>
+            $"== {Path.GetFileName(f)}\n{string.Join("\n", File.ReadAllLines(f).Where(l => !l.Contains("heartbeat", StringComparison.Ordinal)).TakeLast(15))}"));
 
     private static int? Pid(JsonElement instance) =>
         instance.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("pid")).FirstOrDefault() is { ValueKind: JsonValueKind.Number } pid ? pid.GetInt32() : null;
