@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Director benchmarks: simulated agents heartbeating at 1 Hz over real HTTP (1,000 and 10,000 of them)
+# and a deploy of 100 instances onto 100 idle fake agents, medians of 3 runs. Writes
+# bench/results/director.md. bench/DirectorBench/README.md says what each figure is.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+dotnet build -c Release "$here/DirectorBench" -o "$work/bench" > "$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
+cd "$root"
+heartbeats=(dotnet DirectorBench.dll --agents 1000,10000 --seconds 20 --warmup 5 --runs 3 --instances 0)
+deploys=(dotnet DirectorBench.dll --agents 0 --runs 3 --instances 100 --release examples/releases/demo)
+heartbeat_table="$(dotnet "$work/bench/DirectorBench.dll" "${heartbeats[@]:2}")"
+deploy_table="$(dotnet "$work/bench/DirectorBench.dll" "${deploys[@]:2}")"
+cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: *//')"
+memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+{
+  echo "# Director benchmarks ($(date +%F))"
+  echo
+  echo "Machine: $(nproc) cores ($cpu), $memory, $(uname -sr); .NET $(dotnet --version)."
+  echo "The load generator and the director share these $(nproc) cores: every figure below includes that contention."
+  echo
+  echo "Command: \`bench/run-director.sh\` — it builds bench/DirectorBench in Release and runs, from the repository"
+  echo "root, \`${heartbeats[*]}\` and \`${deploys[*]}\`."
+  echo
+  echo "## Heartbeats: simulated agents at 1 Hz over HTTP on loopback"
+  echo
+  echo "Each run starts a fresh director in a child process (the bench host: \`DirectorSetup\` over a new"
+  echo "RocksDB data directory, Kestrel on 127.0.0.1:0 serving the real agent endpoints, one credential per node"
+  echo "from \`NodeRegistry.IssueCredential\`). Every node registers, then sends one heartbeat a second, the nodes"
+  echo "spread evenly over each second, over 64 keep-alive HTTP/1.1 connections (SocketsHttpHandler,"
+  echo "MaxConnectionsPerServer 64); a node whose previous beat is unanswered skips its next. After the warm-up,"
+  echo "the measured window opens: server handling is the time inside the host's pipeline (a middleware's"
+  echo "Stopwatch around next(): routing, credential check, body, hub, response); client latency counts from the"
+  echo "moment a beat was due (so the generator's own timer lag is in it) and, separately, from the call to"
+  echo "HttpClient. CPU is each process's own CPU time over the window; memory is the host's at the end."
+  echo "Heartbeats carry no instances (idle stem cells)."
+  echo
+  echo "$heartbeat_table"
+  echo
+  echo "## Deploy: 100 instances onto 100 idle simulated nodes"
+  echo
+  echo "In process: the director over a fresh RocksDB data directory, 100 stem cells whose agents answer at once"
+  echo "(the director tests' FakeAgent through the live hub, heartbeating every 50 ms, no HTTP), the demo release,"
+  echo "a manifest of 1 backend + 99 web instances with canaries 1, max_in_flight 10, watch times 0-30000 ms. The"
+  echo "no-op is the same manifest deployed again."
+  echo
+  echo "$deploy_table"
+} > "$here/results/director.md"
+cat "$here/results/director.md"
