@@ -89,7 +89,7 @@ internal static class BenchHost
         {
             double[] p = handling.PercentilesMs(50, 99, 100);
             return Results.Json(new ServerStats(handling.Count, clock.ElapsedSeconds, p[0], p[1], p[2], clock.CpuSeconds,
-                Environment.WorkingSet, GC.GetGCMemoryInfo().HeapSizeBytes, GC.CollectionCount(2)));
+                Environment.WorkingSet, GC.GetGCMemoryInfo().HeapSizeBytes, GC.CollectionCount(2)), ServerStats.Json);
         });
         return app;
     }

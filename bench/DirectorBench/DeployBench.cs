@@ -65,6 +65,14 @@ internal static class DeployBench
         int commands = agents.Sum(a => a.ReceivedCount);
         (DirectorTaskRecord noop, double noopWall) = await DeployAsync(director, manifest).ConfigureAwait(false);
         int noopCommands = agents.Sum(a => a.ReceivedCount) - commands;
+        // The plan alone (pure: validation, placement, rendering every instance's archive); a deploy plans twice.
+        long planning = Stopwatch.GetTimestamp();
+        DeployDirector.Running.PlanOutcome planned = director.Deployer.Plan(manifest, "bench.yml", null);
+        double planSeconds = Stopwatch.GetElapsedTime(planning).TotalSeconds;
+        if (planned.Plan is null)
+        {
+            throw new InvalidOperationException("the bench manifest does not plan: " + string.Join("; ", planned.Errors));
+        }
         int running = agents.Count(a => a.Instances.Any(s => s.Phase == DeployDirector.Contracts.InstancePhase.Running));
         if (running != agents.Count)
         {
@@ -80,7 +88,7 @@ internal static class DeployBench
             plan is null ? double.NaN : (plan.At - started).TotalSeconds,
             batches.Length == 0 ? double.NaN : (batches[0] - started).TotalSeconds,
             batches.Length, lengths.Length == 0 ? double.NaN : Report.Median(lengths, x => x),
-            commands, Seconds(noop), noopWall, noopCommands, MachineLoad.OneMinute());
+            commands, Seconds(noop), noopWall, noopCommands, planSeconds, MachineLoad.OneMinute());
     }
 
     /// <summary>BOSH's documented update block (canaries 1, max_in_flight 10), with watch times that

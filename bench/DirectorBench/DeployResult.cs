@@ -14,4 +14,5 @@ internal sealed record DeployResult(
     double NoopTaskSeconds,
     double NoopWallSeconds,
     int NoopCommands,
+    double PlanSeconds,
     double LoadAverage);

@@ -65,16 +65,28 @@ internal sealed class HeartbeatLoad : IDisposable
         long registering = Stopwatch.GetTimestamp();
         await load.RegisterAllAsync().ConfigureAwait(false);
         double registerSeconds = Stopwatch.GetElapsedTime(registering).TotalSeconds;
+        ServerStats idle = await load.IdleAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         TimeSpan loadCpu = await load.BeatAsync(warmup, measured).ConfigureAwait(false);
         double loadAverage = MachineLoad.OneMinute();
-        ServerStats server = await load._http.GetFromJsonAsync<ServerStats>(BenchHost.StatsPath).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("the bench host sent no stats");
+        ServerStats server = await load.StatsAsync().ConfigureAwait(false);
         double[] schedule = load._fromSchedule.PercentilesMs(50, 99);
         double[] send = load._fromSend.PercentilesMs(50, 99);
         return new HeartbeatResult(agents, measured.TotalSeconds, registerSeconds, load._scheduled, load._answered, load._skipped, load._errors, load._firstError,
             load._answered / measured.TotalSeconds, schedule[0], schedule[1], send[0], send[1],
-            load._answered == 0 ? double.NaN : loadCpu.TotalSeconds / load._answered * 10_000, loadAverage, server);
+            load._answered == 0 ? double.NaN : loadCpu.TotalSeconds / load._answered * 10_000, idle.CpuSeconds / idle.ElapsedSeconds, loadAverage, server);
     }
+
+    /// <summary>The host's figures over <paramref name="quiet"/> with every node registered and none beating:
+    /// the fixed cost that the per-heartbeat CPU figure carries at low rates.</summary>
+    private async Task<ServerStats> IdleAsync(TimeSpan quiet)
+    {
+        (await _http.PostAsync(BenchHost.ResetPath, null).ConfigureAwait(false)).Dispose();
+        await Task.Delay(quiet).ConfigureAwait(false);
+        return await StatsAsync().ConfigureAwait(false);
+    }
+
+    private async Task<ServerStats> StatsAsync() =>
+        await _http.GetFromJsonAsync<ServerStats>(BenchHost.StatsPath, ServerStats.Json).ConfigureAwait(false) ?? throw new InvalidOperationException("the bench host sent no stats");
 
     private async Task RegisterAllAsync()
     {

@@ -18,6 +18,7 @@ internal sealed record HeartbeatResult(
     double ClientSendP50Ms,
     double ClientSendP99Ms,
     double LoadCpuPer10k,
+    double IdleCpuPerSecond,
     double LoadAverage,
     ServerStats Server)
 {

@@ -10,8 +10,8 @@ namespace DirectorBench;
 /// </summary>
 internal static class Report
 {
-    public const string BoshHeartbeatSource = "bosh-agent app/app.go passes `time.Second*30` as the agent's heartbeatInterval (agent/agent.go)";
-    public const string BoshUpdateSource = "the update block example of the BOSH manifest docs (cloudfoundry/docs-bosh): canaries 1, max_in_flight 10, canary/update_watch_time 1000-30000";
+    public const string BoshHeartbeatSource = "cloudfoundry/bosh-agent app/app.go passes `time.Second*30` as the heartbeatInterval of agent.New (agent/agent.go)";
+    public const string BoshUpdateSource = "the Update Block example in cloudfoundry/docs-bosh content/manifest-v2.md: canaries 1, max_in_flight 10, canary/update_watch_time 1000-30000";
 
     public static string Heartbeats(IReadOnlyList<IReadOnlyList<HeartbeatResult>> byAgents)
     {
@@ -32,6 +32,7 @@ internal static class Report
         Row(text, byAgents, "client latency from due time p50 / p99 (ms)", r => $"{r.Median(x => x.ClientP50Ms):0.00} / {r.Median(x => x.ClientP99Ms):0.00}", "", "");
         Row(text, byAgents, "client latency from send p50 / p99 (ms)", r => $"{r.Median(x => x.ClientSendP50Ms):0.00} / {r.Median(x => x.ClientSendP99Ms):0.00}", "p99 ≤ 10 at 10,000 agents", "");
         Row(text, byAgents, "director CPU s per 10,000 heartbeats", r => $"{r.Median(x => x.ServerCpuPer10k):0.00}", "", "");
+        Row(text, byAgents, "director CPU s per s with no beats (registered, idle)", r => $"{r.Median(x => x.IdleCpuPerSecond):0.000}", "", "");
         Row(text, byAgents, "load generator CPU s per 10,000 heartbeats", r => $"{r.Median(x => x.LoadCpuPer10k):0.00}", "", "");
         Row(text, byAgents, "director working set at end (MiB)", r => $"{r.Median(x => x.Server.WorkingSetBytes / 1048576.0):0}", "", "");
         Row(text, byAgents, "director GC heap at end (MiB)", r => $"{r.Median(x => x.Server.GcHeapBytes / 1048576.0):0.0}", "", "");
@@ -61,6 +62,7 @@ internal static class Report
         DeployRow(text, runs, "deploy task, start to done (s)", r => r.DeployTaskSeconds, "< 5", $"watch time 1000-30000[^up]: at least {batches} s of watch alone");
         DeployRow(text, runs, "deploy, call to done (s)", r => r.DeployWallSeconds, "", "");
         DeployRow(text, runs, "task start to its plan (s)", r => r.UntilPlanSeconds, "", "");
+        DeployRow(text, runs, "planning the same manifest alone: validate, place, render every archive (s)", r => r.PlanSeconds, "", "");
         DeployRow(text, runs, "task start to the first batch (s)", r => r.UntilFirstBatchSeconds, "", "");
         DeployRow(text, runs, "update batches", r => r.Batches, "", $"{batches} with the same update block");
         DeployRow(text, runs, "one batch, prepare to healthy (s, median)", r => r.MedianBatchSeconds, "", "≥ 1 (the watch time's lower bound)");

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace DirectorBench;
 
 /// <summary>What the bench host measured since its last reset: heartbeats handled, the time spent
@@ -11,4 +14,8 @@ internal sealed record ServerStats(
     double CpuSeconds,
     long WorkingSetBytes,
     long GcHeapBytes,
-    int Gen2Collections);
+    int Gen2Collections)
+{
+    /// <summary>Percentiles of no samples are NaN, which plain JSON cannot carry.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+}
