@@ -65,10 +65,10 @@ internal sealed class HeartbeatLoad : IDisposable
         long registering = Stopwatch.GetTimestamp();
         await load.RegisterAllAsync().ConfigureAwait(false);
         double registerSeconds = Stopwatch.GetElapsedTime(registering).TotalSeconds;
-        ServerStats idle = await load.IdleAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         TimeSpan loadCpu = await load.BeatAsync(warmup, measured).ConfigureAwait(false);
         double loadAverage = MachineLoad.OneMinute();
         ServerStats server = await load.StatsAsync().ConfigureAwait(false);
+        ServerStats idle = await load.IdleAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         double[] schedule = load._fromSchedule.PercentilesMs(50, 99);
         double[] send = load._fromSend.PercentilesMs(50, 99);
         return new HeartbeatResult(agents, measured.TotalSeconds, registerSeconds, load._scheduled, load._answered, load._skipped, load._errors, load._firstError,
@@ -76,8 +76,8 @@ internal sealed class HeartbeatLoad : IDisposable
             load._answered == 0 ? double.NaN : loadCpu.TotalSeconds / load._answered * 10_000, idle.CpuSeconds / idle.ElapsedSeconds, loadAverage, server);
     }
 
-    /// <summary>The host's figures over <paramref name="quiet"/> with every node registered and none beating:
-    /// the fixed cost that the per-heartbeat CPU figure carries at low rates.</summary>
+    /// <summary>The host's figures over <paramref name="quiet"/> after the beats stopped (every node still
+    /// registered, code warm): the fixed cost inside the per-heartbeat CPU figure.</summary>
     private async Task<ServerStats> IdleAsync(TimeSpan quiet)
     {
         (await _http.PostAsync(BenchHost.ResetPath, null).ConfigureAwait(false)).Dispose();

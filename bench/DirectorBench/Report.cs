@@ -32,7 +32,7 @@ internal static class Report
         Row(text, byAgents, "client latency from due time p50 / p99 (ms)", r => $"{r.Median(x => x.ClientP50Ms):0.00} / {r.Median(x => x.ClientP99Ms):0.00}", "", "");
         Row(text, byAgents, "client latency from send p50 / p99 (ms)", r => $"{r.Median(x => x.ClientSendP50Ms):0.00} / {r.Median(x => x.ClientSendP99Ms):0.00}", "p99 ≤ 10 at 10,000 agents", "");
         Row(text, byAgents, "director CPU s per 10,000 heartbeats", r => $"{r.Median(x => x.ServerCpuPer10k):0.00}", "", "");
-        Row(text, byAgents, "director CPU s per s with no beats (registered, idle)", r => $"{r.Median(x => x.IdleCpuPerSecond):0.000}", "", "");
+        Row(text, byAgents, "director CPU s per s after the beats stop (idle, warm)", r => $"{r.Median(x => x.IdleCpuPerSecond):0.000}", "", "");
         Row(text, byAgents, "load generator CPU s per 10,000 heartbeats", r => $"{r.Median(x => x.LoadCpuPer10k):0.00}", "", "");
         Row(text, byAgents, "director working set at end (MiB)", r => $"{r.Median(x => x.Server.WorkingSetBytes / 1048576.0):0}", "", "");
         Row(text, byAgents, "director GC heap at end (MiB)", r => $"{r.Median(x => x.Server.GcHeapBytes / 1048576.0):0.0}", "", "");
