@@ -18,3 +18,8 @@ if grep -E '^\| PipelinedReads4K ' "$out"/results/*-report-github.md | grep -Eq 
   echo "PipelinedReads4K allocates kilobytes per request" >&2
   exit 1
 fi
+# The director benchmark, tiny: 50 agents heartbeating over HTTP for 2 s and a deploy of 10 instances.
+# It exits non-zero on errors only (failed requests or deploys), never on timings.
+dotnet run -c Release --project "$here/DirectorBench" -- --agents 50 --seconds 2 --warmup 1 --runs 1 --instances 10 \
+  --release "$here/../examples/releases/demo" > "$out/director.txt" 2>&1 || { tail -40 "$out/director.txt"; exit 1; }
+grep -E '^\| (heartbeats answered|errors|deploy task|agent commands sent by the no-op)' "$out/director.txt"

@@ -1,0 +1,61 @@
+using System.Globalization;
+using DirectorBench;
+
+// `host` is the director under load, started by the load generator as a child process (HostProcess).
+if (args is ["host", "--agents", string agents, "--capacity", string capacity])
+{
+    return await BenchHost.RunAsync(int.Parse(agents, CultureInfo.InvariantCulture), int.Parse(capacity, CultureInfo.InvariantCulture));
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"DirectorBench: {e.Message}");
+    return 2;
+}
+
+// Timings are reported, never judged: only errors (failed requests, failed deploys, commands sent by
+// a no-op deploy) make the exit code non-zero.
+int failures = 0;
+if (options.Agents.Length > 0)
+{
+    var byAgents = new List<IReadOnlyList<HeartbeatResult>>();
+    foreach (int count in options.Agents)
+    {
+        var runs = new List<HeartbeatResult>();
+        for (int run = 1; run <= options.Runs; run++)
+        {
+            Console.Error.WriteLine($"heartbeats: {count} agents, run {run} of {options.Runs}");
+            HeartbeatResult result = await HeartbeatLoad.RunAsync(count, TimeSpan.FromSeconds(options.Warmup), TimeSpan.FromSeconds(options.Seconds));
+            if (result.Errors > 0)
+            {
+                Console.Error.WriteLine($"heartbeats: {result.Errors} error(s), the first: {result.FirstError}");
+                failures++;
+            }
+            runs.Add(result);
+        }
+        byAgents.Add(runs);
+    }
+    Console.Out.WriteLine(Report.Heartbeats(byAgents));
+}
+if (options.Instances > 0)
+{
+    var runs = new List<DeployResult>();
+    for (int run = 1; run <= options.Runs; run++)
+    {
+        Console.Error.WriteLine($"deploy: {options.Instances} instances, run {run} of {options.Runs}");
+        DeployResult result = await DeployBench.RunAsync(options.Instances, options.Release);
+        if (result.NoopCommands != 0)
+        {
+            Console.Error.WriteLine($"deploy: the unchanged re-deploy sent {result.NoopCommands} command(s)");
+            failures++;
+        }
+        runs.Add(result);
+    }
+    Console.Out.WriteLine(Report.Deploys(runs));
+}
+return failures == 0 ? 0 : 1;
