@@ -60,7 +60,16 @@ public static class DirectorEndpoints
     private static void MapReleases(RouteGroupBuilder releases)
     {
         releases.MapGet("/", (Deployer deployer) => deployer.Releases()).WithSummary("Uploaded releases");
-        releases.MapPost("/", (HttpContext context, Deployer deployer) => Results.Ok(deployer.UploadRelease(context.Request.Body)))
+        releases.MapPost("/", async (HttpContext context, Deployer deployer) =>
+        {
+            // The catalog reads the tarball synchronously and Kestrel allows only asynchronous body
+            // reads, so the body is spooled to a temporary file first (it may be hundreds of MiB).
+            await using var spool = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
+                FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await context.Request.Body.CopyToAsync(spool, context.RequestAborted).ConfigureAwait(false);
+            spool.Position = 0;
+            return Results.Ok(deployer.UploadRelease(spool));
+        })
             .WithSummary("Upload a release tarball (application/gzip body); the same bytes again change nothing");
         releases.MapDelete("/{name}/{version}", (Deployer deployer, string name, string version) => deployer.DeleteRelease(name, version))
             .WithSummary("Delete a release version no deployment uses");
