@@ -112,6 +112,26 @@ public sealed class DirectorApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_task_s_events_stream_until_it_ends()
+    {
+        HttpClient ops = _api.Client(_api.OperatorToken);
+        await UploadAsync(ops);
+        HttpResponseMessage accepted = await ops.PostAsJsonAsync("/api/v1/deployments", new { manifest = Manifest });
+        long id = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetInt64();
+        await WaitForAsync(ops, id, task => task.GetProperty("events").GetArrayLength() > 0);
+        using HttpResponseMessage stream = await ops.GetAsync($"/api/v1/director/tasks/{id}/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", stream.Content.Headers.ContentType?.MediaType);
+        Task<string> body = stream.Content.ReadAsStringAsync();
+        Assert.False(body.IsCompleted);
+        Assert.Equal(HttpStatusCode.Accepted, (await ops.PostAsync($"/api/v1/director/tasks/{id}/cancel", null)).StatusCode);
+        string events = await body.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("event: step\ndata: ", events, StringComparison.Ordinal);
+        string done = events[events.LastIndexOf("event: done\ndata: ", StringComparison.Ordinal)..];
+        Assert.Contains("\"state\":\"Cancelled\"", done, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await ops.GetAsync("/api/v1/director/tasks/999999/events")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_read_only_token_reads_the_director_but_cannot_deploy()
     {
         await UploadAsync(_api.Client(_api.OperatorToken));

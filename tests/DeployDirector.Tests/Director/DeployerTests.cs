@@ -73,6 +73,12 @@ public sealed class DeployerTests
     {
         await using var rig = new DirectorRig();
         rig.Boot(5);
+        // The canary's start lasts a while, so a director that starts others beside it is seen doing so.
+        int webStarts = 0;
+        foreach (FakeAgent agent in rig.Agents)
+        {
+            agent.OnStart = c => c.Instance?.Group == "web" && Interlocked.Increment(ref webStarts) == 1 ? Task.Delay(300) : Task.CompletedTask;
+        }
         await DoneAsync(rig, DirectorRig.Demo(web: 4, canaries: 1, maxInFlight: 3));
         CommandSpan[] starts = [.. WebStarts(rig).OrderBy(s => s.Began)];
         Assert.Equal(4, starts.Length);
@@ -194,6 +200,30 @@ public sealed class DeployerTests
         Assert.True(secondDone.State == DirectorTaskState.Done, secondDone.Error);
         Assert.True(secondDone.StartedAt >= firstDone.EndedAt, $"the second started at {secondDone.StartedAt:O}, before the first ended at {firstDone.EndedAt:O}");
         Assert.Equal([second.Id, first.Id], rig.Director.Context.Tasks.List("demo").Select(t => t.Id).Take(2));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_queued_deploy_ends_it_before_it_starts()
+    {
+        await using var rig = new DirectorRig();
+        rig.Boot(3);
+        var hold = new TaskCompletionSource();
+        foreach (FakeAgent agent in rig.Agents)
+        {
+            agent.HoldStart = hold;
+        }
+        DirectorTaskRecord first = rig.StartDeploy(DirectorRig.Demo());
+        await DirectorRig.WaitUntilAsync(() => rig.Agents.Any(a => a.Received.Any(c => c.Kind == CommandKind.Start)), "the first deploy holds in a start");
+        DirectorTaskRecord second = rig.StartDeploy(DirectorRig.Demo(title: "Second"));
+        Assert.True(rig.Director.Context.Tasks.Cancel(second.Id));
+        DirectorTaskRecord cancelled = await rig.WaitAsync(second);
+        Assert.Equal(DirectorTaskState.Cancelled, cancelled.State);
+        Assert.Null(cancelled.StartedAt);
+        hold.SetResult();
+        DirectorTaskRecord firstDone = await rig.WaitAsync(first);
+        Assert.True(firstDone.State == DirectorTaskState.Done, firstDone.Error);
+        Assert.Equal(1, rig.Store.Deployment("demo")!.Revision);
+        Assert.All(rig.Agents, a => Assert.Single(a.Received, c => c.Kind == CommandKind.Prepare));
     }
 
     private static async Task DoneAsync(DirectorRig rig, string manifest)
