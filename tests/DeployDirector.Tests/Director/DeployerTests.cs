@@ -226,6 +226,28 @@ public sealed class DeployerTests
         Assert.All(rig.Agents, a => Assert.Single(a.Received, c => c.Kind == CommandKind.Prepare));
     }
 
+    [Fact]
+    public async Task A_group_with_a_branch_reboots_its_nodes_onto_it_before_preparing()
+    {
+        await using var rig = new DirectorRig();
+        rig.Boot(3);
+        string manifest = DirectorRig.Demo().Replace("  - name: web\n    instances: 2\n", "  - name: web\n    instances: 2\n    branch: webs\n", StringComparison.Ordinal);
+        Assert.Contains("branch: webs", manifest, StringComparison.Ordinal);
+        await DoneAsync(rig, manifest);
+        string edition = rig.Tree.LatestEdition("webs")!.Name;
+        foreach (InstanceRecord web in rig.Store.Instances("demo").Where(i => i.Group == "web"))
+        {
+            Assert.Equal(edition, rig.Tree.Node(web.Node!).Edition);
+            Assert.Equal([CommandKind.Reboot, CommandKind.Prepare, CommandKind.Apply, CommandKind.Start], rig.Agent(web.Node!).Received.Select(c => c.Kind));
+            Assert.Equal(InstanceStatus.Running, web.Status);
+        }
+        InstanceRecord backend = rig.Store.Instance("demo", "backend", 0)!;
+        Assert.DoesNotContain(rig.Agent(backend.Node!).Received, c => c.Kind == CommandKind.Reboot);
+        int before = rig.Agents.Sum(a => a.ReceivedCount);
+        await DoneAsync(rig, manifest);
+        Assert.Equal(before, rig.Agents.Sum(a => a.ReceivedCount));
+    }
+
     private static async Task DoneAsync(DirectorRig rig, string manifest)
     {
         DirectorTaskRecord task = await rig.DeployAsync(manifest);

@@ -24,6 +24,32 @@ public sealed class EpochTests
     }
 
     [Fact]
+    public async Task A_moved_instance_takes_a_greater_epoch_and_its_old_node_is_told_to_remove_it()
+    {
+        await using var rig = new DirectorRig();
+        rig.Boot(2);
+        foreach (FakeAgent agent in rig.Agents)
+        {
+            rig.Deployer.Label(agent.Mac, new Dictionary<string, string?> { ["role"] = "db" });
+        }
+        DirectorTaskRecord task = await rig.DeployAsync(RestartTests.Db);
+        Assert.True(task.State == DirectorTaskState.Done, task.Error);
+        InstanceRecord before = rig.Store.Instance("demo", "db", 0)!;
+        rig.Deployer.Label(before.Node!, new Dictionary<string, string?> { ["role"] = null });
+        task = await rig.DeployAsync(RestartTests.Db);
+        Assert.True(task.State == DirectorTaskState.Done, task.Error);
+        InstanceRecord after = rig.Store.Instance("demo", "db", 0)!;
+        Assert.NotEqual(before.Node, after.Node);
+        Assert.Equal(before.Id, after.Id);
+        Assert.True(after.Epoch > before.Epoch, $"epoch {after.Epoch} after the move, {before.Epoch} before");
+        AgentCommand stop = Assert.Single(rig.Agent(before.Node!).Received, c => c.Kind == CommandKind.Stop);
+        Assert.True(stop.Remove);
+        Assert.Empty(rig.Agent(before.Node!).Instances);
+        Assert.All(rig.Agent(after.Node!).Received, c => Assert.Equal(after.Epoch, c.Instance!.Epoch));
+        Assert.Equal(after.Epoch, Assert.Single(rig.Agent(after.Node!).Instances).Instance.Epoch);
+    }
+
+    [Fact]
     public async Task Epochs_never_decrease_across_a_director_restart()
     {
         await using var rig = new DirectorRig();
