@@ -82,7 +82,12 @@ public sealed partial class AgentApiTests : IDisposable
 
     private static AgentRegistration Registration(string mac, string bootId) => new()
     {
-        Mac = mac, BootId = bootId, AgentVersion = "test", Address = "10.0.2.15", Cores = 2, MemoryBytes = 1L << 30,
+        Mac = mac,
+        BootId = bootId,
+        AgentVersion = "test",
+        Address = "10.0.2.15",
+        Cores = 2,
+        MemoryBytes = 1L << 30,
     };
 
     private static AgentHeartbeat Beat(string bootId) => new() { BootId = bootId, Sequence = 1, Load = new LoadReport(0.1, 2, 1 << 20, 1L << 30, null) };

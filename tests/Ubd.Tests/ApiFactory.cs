@@ -1,9 +1,9 @@
-using Ubd.Api;
 using ImageTree.Tree;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Ubd.Api;
 
 namespace Ubd.Tests;
 

@@ -62,6 +62,11 @@ public sealed class AgentHubTests
 
     private static AgentRegistration Registration(string bootId) => new()
     {
-        Mac = Mac, BootId = bootId, AgentVersion = "test", Address = "10.0.2.21", Cores = 2, MemoryBytes = 1L << 30,
+        Mac = Mac,
+        BootId = bootId,
+        AgentVersion = "test",
+        Address = "10.0.2.21",
+        Cores = 2,
+        MemoryBytes = 1L << 30,
     };
 }

@@ -73,7 +73,12 @@ public sealed class FakeAgent : IAsyncDisposable
 
     public void Register() => _director.Context.Nodes.Register(Mac, new AgentRegistration
     {
-        Mac = Mac, BootId = BootId, AgentVersion = "fake", Address = Address, Cores = Cores, MemoryBytes = Memory,
+        Mac = Mac,
+        BootId = BootId,
+        AgentVersion = "fake",
+        Address = Address,
+        Cores = Cores,
+        MemoryBytes = Memory,
         Instances = [.. _instances.Values],
     });
 
