@@ -68,7 +68,8 @@ public sealed class PlanWritesNothingProperties
         {
             if (c.Prior is { } prior && rig.Deployer.Deploy(prior.Yaml(), "manifest.yml", null).Task is { } task)
             {
-                DirectorTaskRecord done = rig.WaitAsync(task).GetAwaiter().GetResult();
+                // The director's own wait does not resume on the test's context, so blocking on it here cannot deadlock.
+                DirectorTaskRecord done = rig.Director.Context.Tasks.WaitAsync(task.Id).WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
                 Assert.True(done.State == DirectorTaskState.Done, done.Error);
             }
             string store = Snapshot(rig.Store);

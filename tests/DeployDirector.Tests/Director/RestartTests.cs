@@ -76,6 +76,29 @@ public sealed class RestartTests
         AssertEachInstanceReportedOnceWhereItsRecordSays(rig, rig.Store.Instances("demo"));
     }
 
+    [Fact]
+    public async Task A_node_away_while_its_deployment_is_deleted_removes_the_instance_when_it_comes_back()
+    {
+        await using var rig = new DirectorRig();
+        rig.Boot(3);
+        DirectorTaskRecord first = await rig.DeployAsync(DirectorRig.Demo());
+        Assert.True(first.State == DirectorTaskState.Done, first.Error);
+        InstanceRecord backend = rig.Store.Instance("demo", "backend", 0)!;
+        FakeAgent away = rig.Agent(backend.Node!);
+        await away.DieAsync();
+        await DirectorRig.WaitUntilAsync(() => !rig.Director.Context.Hub.IsAlive(away.Mac), "the director counts the node dead");
+        DirectorTaskRecord deleted = await rig.WaitAsync(rig.Deployer.Delete("demo"));
+        Assert.True(deleted.State == DirectorTaskState.Done, deleted.Error);
+        Assert.Contains(deleted.Events, e => e.Message.Contains($"node {away.Mac} is not answering", StringComparison.Ordinal));
+        Assert.Empty(rig.Store.AllInstances());
+
+        await rig.ReviveAgentsAsync(a => a.Mac == away.Mac);
+        FakeAgent back = rig.Agent(away.Mac);
+        await DirectorRig.WaitUntilAsync(() => back.Instances.Count == 0, "the returning node drops the deleted instance");
+        AgentCommand stop = Assert.Single(back.Received);
+        Assert.Equal((CommandKind.Stop, true, backend.Id), (stop.Kind, stop.Remove, stop.Instance!.Id));
+    }
+
     internal const string Db = """
         name: demo
         releases:
