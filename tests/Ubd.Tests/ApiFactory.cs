@@ -1,16 +1,17 @@
-using Ubd.Api;
 using ImageTree.Tree;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Ubd.Api;
 
 namespace Ubd.Tests;
 
 /// <summary>
 /// The API under WebApplicationFactory: the same composition `ubd serve` uses (services and
 /// pipeline from <see cref="ApiPipeline"/>) over a fresh tree with a 1 MiB root imported, and two
-/// tokens: an operator's and a read-only one.
+/// tokens: an operator's and a read-only one. With <c>withDirector</c> it hosts a director over the
+/// same data directory, as `ubd serve` does when the director is on.
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
 {
@@ -22,9 +23,18 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
     {
     }
 
-    public ApiFactory(bool withBoot)
+    public ApiFactory(bool withBoot, bool withDirector = false)
     {
         Tree = ImageTreeService.Open(Path.Combine(_directory.FullName, "data"));
+        if (withDirector)
+        {
+            var options = new DeployDirector.DirectorOptions("pxe")
+            {
+                Timings = new DeployDirector.Live.AgentTimings(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(1)),
+                NodeWait = TimeSpan.FromSeconds(60),
+            };
+            Director = DeployDirector.DirectorSetup.Open(Path.Combine(_directory.FullName, "data"), Tree, options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        }
         ImagePath = Path.Combine(_directory.FullName, "root.img");
         byte[] image = new byte[1 << 20];
         Random.Shared.NextBytes(image.AsSpan(0, 64 * 1024));
@@ -43,6 +53,8 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
     }
 
     public ImageTreeService Tree { get; }
+
+    public DeployDirector.DirectorSetup? Director { get; }
 
     public Ubd.Boot.BootOptions? Boot { get; }
 
@@ -69,7 +81,7 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
             .UseSetting(WebHostDefaults.ApplicationKey, typeof(ApiOptions).Assembly.GetName().Name)
             .ConfigureServices(services =>
             {
-                services.AddUnionBlockApi(Tree, new ApiOptions());
+                services.AddUnionBlockApi(Tree, new ApiOptions(), Director);
                 if (Boot is not null)
                 {
                     services.AddSingleton(Boot);
@@ -82,6 +94,7 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
         base.Dispose(disposing);
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            Director?.Dispose();
             Tree.Dispose();
             _directory.Delete(recursive: true);
         }

@@ -62,12 +62,13 @@ public static class DirectorEndpoints
         releases.MapGet("/", (Deployer deployer) => deployer.Releases()).WithSummary("Uploaded releases");
         releases.MapPost("/", async (HttpContext context, Deployer deployer) =>
         {
-            // The catalog reads the tarball twice (checksums, then contents): spool it to a temporary file first.
-            string spool = Path.Combine(Path.GetTempPath(), $"ubd-release-{Guid.NewGuid():N}.tgz");
-            await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-            await context.Request.Body.CopyToAsync(file, context.RequestAborted).ConfigureAwait(false);
-            file.Position = 0;
-            return Results.Ok(deployer.UploadRelease(file));
+            // The catalog reads the tarball synchronously and Kestrel allows only asynchronous body
+            // reads, so the body is spooled to a temporary file first (it may be hundreds of MiB).
+            await using var spool = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
+                FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await context.Request.Body.CopyToAsync(spool, context.RequestAborted).ConfigureAwait(false);
+            spool.Position = 0;
+            return Results.Ok(deployer.UploadRelease(spool));
         })
             .WithSummary("Upload a release tarball (application/gzip body); the same bytes again change nothing");
         releases.MapDelete("/{name}/{version}", (Deployer deployer, string name, string version) => deployer.DeleteRelease(name, version))

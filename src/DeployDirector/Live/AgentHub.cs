@@ -80,6 +80,9 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         }
         catch (System.Threading.Channels.ChannelClosedException)
         {
+            // This boot was abandoned between finding it and queueing the command, possibly before the
+            // command was pending, so nothing else may ever answer it.
+            result.TrySetResult(new CommandResult(command.Id, false, "agent_gone", $"node {mac}'s agent registered again before it took '{command.Kind}'", null, null, null));
             return await result.Task.ConfigureAwait(false);
         }
         finally

@@ -68,6 +68,31 @@ public sealed class DirectorRig : IAsyncDisposable
         return await Director.Context.Tasks.WaitAsync(outcome.Task.Id, timeout.Token);
     }
 
+    /// <summary>Starts a deploy and returns its task at once (the test watches it run).</summary>
+    public DirectorTaskRecord StartDeploy(string manifest, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        DeployOutcome outcome = Deployer.Deploy(manifest, "manifest.yml", variables);
+        Assert.True(outcome.Task is not null, string.Join("\n", outcome.Errors));
+        return outcome.Task;
+    }
+
+    /// <summary>Waits for a condition the director or the agents reach on their own; fails the test after 30 s.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>The agent (of this rig's current ones) of node <paramref name="mac"/>.</summary>
+    public FakeAgent Agent(string mac) => _agents.Single(a => a.Mac == mac);
+
+    /// <summary>Every instance each agent reports now, with the agent's MAC.</summary>
+    public IEnumerable<(string Mac, Contracts.InstanceState State)> Reported() => _agents.SelectMany(a => a.Instances.Select(i => (a.Mac, i)));
+
     public async Task<DirectorTaskRecord> WaitAsync(DirectorTaskRecord task)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -83,6 +108,21 @@ public sealed class DirectorRig : IAsyncDisposable
         }
         Director.Dispose();
         Director = DirectorSetup.Open(Data, Tree, Options, NullLogger.Instance);
+    }
+
+    /// <summary>Agents (dead after <see cref="RestartDirectorAsync"/> or <see cref="FakeAgent.DieAsync"/>) come back
+    /// on the current director with what they held: the same agent processes, registering again.</summary>
+    public async Task ReviveAgentsAsync(Func<FakeAgent, bool>? which = null)
+    {
+        for (int i = 0; i < _agents.Count; i++)
+        {
+            if (which is null || which(_agents[i]))
+            {
+                FakeAgent old = _agents[i];
+                await old.DisposeAsync();
+                _agents[i] = old.Revive(Director);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -115,6 +155,30 @@ public sealed class DirectorRig : IAsyncDisposable
         }
         throw new InvalidOperationException("UnionBlock.sln not found above the test assembly");
     }
+
+    /// <summary>The demo deployment: backend (providing the backend link) and web (consuming it), groups in turn.</summary>
+    public static string Demo(int backend = 1, int web = 2, string title = "Hello", int canaries = 1, int maxInFlight = 2, string watch = "0-5000", string extra = "") => $$"""
+        name: demo
+        releases:
+          - { name: demo, version: latest }
+        stemcells:
+          - { alias: default, edition: stemcell }
+        update: { canaries: {{canaries}}, max_in_flight: {{maxInFlight}}, canary_watch_time: {{watch}}, update_watch_time: {{watch}} }
+        instance_groups:
+          - name: backend
+            instances: {{backend}}
+            stemcell: default
+            jobs:
+              - { name: backend, release: demo }
+          - name: web
+            instances: {{web}}
+            stemcell: default
+            jobs:
+              - name: web
+                release: demo
+                properties: { title: "{{title}}", port: 80 }
+        {{extra}}
+        """;
 
     public const string TwoGroups = """
         name: demo

@@ -18,8 +18,10 @@ public sealed class FakeAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, InstanceState> _instances = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AgentCommand> _received = new();
+    private readonly ConcurrentQueue<CommandSpan> _timeline = new();
     private Task _loops = Task.CompletedTask;
     private long _sequence;
+    private static long s_ticks;
 
     public FakeAgent(DirectorSetup director, string mac, string address, int cores = 2, long memory = 1L << 30)
     {
@@ -44,6 +46,13 @@ public sealed class FakeAgent : IAsyncDisposable
 
     public IReadOnlyCollection<InstanceState> Instances => [.. _instances.Values];
 
+    /// <summary>When each command began and ended, on a counter shared by every fake agent (so spans of
+    /// different agents compare): tests check ordering, not durations.</summary>
+    public IReadOnlyCollection<CommandSpan> Timeline => [.. _timeline];
+
+    /// <summary>Awaited inside every start before it completes (tests gate or count starts with it).</summary>
+    public Func<AgentCommand, Task>? OnStart { get; set; }
+
     /// <summary>Commands counted from here on (tests assert "sent nothing").</summary>
     public int ReceivedCount => _received.Count;
 
@@ -64,7 +73,12 @@ public sealed class FakeAgent : IAsyncDisposable
 
     public void Register() => _director.Context.Nodes.Register(Mac, new AgentRegistration
     {
-        Mac = Mac, BootId = BootId, AgentVersion = "fake", Address = Address, Cores = Cores, MemoryBytes = Memory,
+        Mac = Mac,
+        BootId = BootId,
+        AgentVersion = "fake",
+        Address = Address,
+        Cores = Cores,
+        MemoryBytes = Memory,
         Instances = [.. _instances.Values],
     });
 
@@ -114,7 +128,13 @@ public sealed class FakeAgent : IAsyncDisposable
             foreach (AgentCommand command in commands)
             {
                 _received.Enqueue(command);
-                _ = Task.Run(async () => _director.Context.Hub.Complete(Mac, await RunAsync(command).ConfigureAwait(false)));
+                _ = Task.Run(async () =>
+                {
+                    long began = Interlocked.Increment(ref s_ticks);
+                    CommandResult result = await RunAsync(command).ConfigureAwait(false);
+                    _timeline.Enqueue(new CommandSpan(command, began, Interlocked.Increment(ref s_ticks)));
+                    _director.Context.Hub.Complete(Mac, result);
+                });
             }
         }
     }
@@ -155,6 +175,10 @@ public sealed class FakeAgent : IAsyncDisposable
                 {
                     await hold.Task.ConfigureAwait(false);
                 }
+                if (OnStart is { } onStart)
+                {
+                    await onStart(command).ConfigureAwait(false);
+                }
                 if (FailStart)
                 {
                     _instances[instance!.Id] = State(instance, _instances[instance.Id].ArchiveSha256, InstancePhase.Failing) with
@@ -194,6 +218,26 @@ public sealed class FakeAgent : IAsyncDisposable
             default:
                 return Refuse(command, "unknown_command", command.Kind);
         }
+    }
+
+    /// <summary>
+    /// The same agent process, still running its instances, finding a new director (after a director
+    /// restart, or after a partition): same boot, same instances and epochs; it registers again.
+    /// </summary>
+    public FakeAgent Revive(DirectorSetup director)
+    {
+        var agent = new FakeAgent(director, Mac, Address, Cores, Memory) { BootId = BootId, FailStart = FailStart };
+        foreach ((string id, InstanceState state) in _instances)
+        {
+            agent._instances[id] = state;
+        }
+        foreach ((string id, long epoch) in _epochs)
+        {
+            agent._epochs[id] = epoch;
+        }
+        agent.Register();
+        agent._loops = Task.WhenAll(Task.Run(agent.PollLoopAsync), Task.Run(agent.HeartbeatLoopAsync));
+        return agent;
     }
 
     /// <summary>The agent stops answering (the node died or is partitioned).</summary>
