@@ -34,7 +34,7 @@ public static class DirectorEndpoints
     {
         deployments.MapGet("/", (Deployer deployer) => deployer.Deployments()).WithSummary("List deployments");
         deployments.MapPost("/", (Deployer deployer, ManifestRequest request) =>
-                    {
+        {
             DeployOutcome outcome = deployer.Deploy(request.Manifest, request.File ?? "manifest.yml", request.Variables);
             return outcome.Task is { } task ? Accepted(task) : Invalid(outcome.Errors);
         })

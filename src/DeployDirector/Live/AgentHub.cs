@@ -54,6 +54,9 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
     private static IReadOnlyList<InstanceState> Normalize(IReadOnlyList<InstanceState>? instances) =>
         instances is null ? [] : [.. instances.Where(i => i?.Instance is not null).Select(i => i.Jobs is null ? i with { Jobs = [] } : i)];
 
+    /// <summary>How long since the agent's last contact with this director process; null if none yet.</summary>
+    public TimeSpan? SinceLastSeen(string mac) => _agents.TryGetValue(mac, out LiveAgent? agent) ? clock.GetElapsedTime(agent.LastSeen) : null;
+
     /// <summary>True while the agent's last contact is within <see cref="AgentTimings.DeadAfter"/>.</summary>
     public bool IsAlive(string mac) =>
         _agents.TryGetValue(mac, out LiveAgent? agent) && clock.GetElapsedTime(agent.LastSeen) < timings.DeadAfter;

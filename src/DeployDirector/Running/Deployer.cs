@@ -48,22 +48,31 @@ public sealed partial class Deployer(DirectorContext director)
         EnsureBranches(prepared, task);
         DeployPlan plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
         task.Step("plan", Summary(plan));
-        // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
-        var assigned = Assign(plan);
+        // Instances leaving a node (deleted, or moving off a node that no longer fits) are stopped there
+        // before anything else may hold them: an instance is never live on two nodes.
         foreach (InstanceChange change in plan.Changes.Where(c => c.Action == ChangeAction.Delete || c.FromNode is not null))
         {
-            InstanceRecord? record = director.Store.Instance(manifest.Name, change.Group, change.Index);
-            string node = change.FromNode ?? change.Node!;
-            if (record is not null && node is not null)
+            if (director.Store.Instance(manifest.Name, change.Group, change.Index) is not { } record)
             {
-                await _applier.RemoveAsync(node, new InstanceRef(manifest.Name, change.Group, change.Index, record.Id, record.Epoch), task).ConfigureAwait(false);
+                continue;
             }
-            if (change.Action == ChangeAction.Delete && record is not null)
+            if (record.Node is { } holder)
+            {
+                await _applier.RemoveAsync(holder, new InstanceRef(manifest.Name, change.Group, change.Index, record.Id, record.Epoch), task).ConfigureAwait(false);
+            }
+            if (change.Action == ChangeAction.Delete)
             {
                 director.Store.Begin().Delete(record).Commit();
-                task.Step("delete", $"{change.Group}/{change.Index} removed from {node}");
+                task.Step("delete", $"{change.Group}/{change.Index} removed from {record.Node ?? "no node"}");
+            }
+            else
+            {
+                director.Store.Begin().Put(record with { Node = null, Status = InstanceStatus.Orphaned, UpdatedAt = director.Clock.GetUtcNow() }).Commit();
+                task.Step("update", $"{change.Group}/{change.Index} released by {record.Node}; it moves to {change.Node}");
             }
         }
+        // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
+        Dictionary<(string, int), InstanceRecord> assigned = Assign(plan);
         // Render again now that every instance has its id, node and epoch: links see final values.
         DeployPlan final = PlanNow(prepared);
         int done = 0;

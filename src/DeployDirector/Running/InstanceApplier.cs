@@ -34,7 +34,7 @@ public sealed class InstanceApplier(DirectorContext director)
         if (record.Lifecycle == Lifecycle.Service)
         {
             await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Start, Instance = reference }, task).ConfigureAwait(false);
-            await WatchAsync(node, reference, watch, task).ConfigureAwait(false);
+            await WatchAsync(node, archive, watch, task).ConfigureAwait(false);
             status = InstanceStatus.Running;
         }
         InstanceRecord done = record with { ArchiveSha256 = archive.Sha256, Status = status, UpdatedAt = director.Clock.GetUtcNow() };
@@ -48,7 +48,14 @@ public sealed class InstanceApplier(DirectorContext director)
     {
         if (!director.Hub.IsAlive(node))
         {
-            task.Step("delete", $"{reference.Group}/{reference.Index}: node {node} is not answering; its agent stops it when it comes back");
+            // It cannot be told, but its agent stops every job once its lease passes without the
+            // director: after that wait the instance runs nowhere, and may start elsewhere.
+            TimeSpan wait = director.Hub.Timings.Lease - (director.Hub.SinceLastSeen(node) ?? TimeSpan.Zero);
+            task.Step("delete", $"{reference.Group}/{reference.Index}: node {node} is not answering; waiting out its lease ({Math.Max(0, wait.TotalSeconds):0} s), after which its agent has stopped it");
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, director.Clock, task.Cancellation).ConfigureAwait(false);
+            }
             return false;
         }
         CommandResult result = await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Stop, Instance = reference, Remove = true, TimeoutMs = 120_000 },
@@ -86,16 +93,23 @@ public sealed class InstanceApplier(DirectorContext director)
         }
     }
 
-    private async Task WatchAsync(string node, InstanceRef reference, WatchTime watch, TaskContext task)
+    /// <summary>
+    /// Waits for the agent to report this very archive running: a heartbeat sent before the start
+    /// still shows the previous archive and proves nothing. A job with a health check counts once the
+    /// check has passed; one without, once its process runs.
+    /// </summary>
+    private async Task WatchAsync(string node, RenderedArchive archive, WatchTime watch, TaskContext task)
     {
+        InstanceRef reference = archive.Spec.Instance;
+        HashSet<string> checkedJobs = [.. archive.Spec.Jobs.Where(j => archive.Spec.Files.Any(f => f.Path == $"jobs/{j}/bin/health"))];
         DateTimeOffset start = director.Clock.GetUtcNow();
-        string last = "no report yet";
         while (true)
         {
             TimeSpan elapsed = director.Clock.GetUtcNow() - start;
-            InstanceState? state = director.Hub.Find(node)?.Instances.FirstOrDefault(i => i.Instance.Id == reference.Id && i.Instance.Epoch == reference.Epoch);
-            bool healthy = state is not null && state.Phase == InstancePhase.Running && state.Jobs.All(j => j.Process == "running" && j.Healthy != false);
-            last = state is null ? "not reported by the agent" : Describe(state);
+            InstanceState? state = director.Hub.Find(node)?.Instances.FirstOrDefault(i => i.Instance.Id == reference.Id && i.ArchiveSha256 == archive.Sha256);
+            bool healthy = state is not null && state.Phase == InstancePhase.Running && state.Jobs.Count > 0
+                && state.Jobs.All(j => j.Process == "running" && (checkedJobs.Contains(j.Name) ? j.Healthy == true : j.Healthy != false));
+            string last = state is null ? "the agent has not reported this archive yet" : Describe(state);
             if (healthy && elapsed.TotalMilliseconds >= watch.LowMs)
             {
                 task.Step("update", $"{reference.Group}/{reference.Index} on {node}: running and healthy after {elapsed.TotalSeconds:0.0} s");
@@ -104,7 +118,7 @@ public sealed class InstanceApplier(DirectorContext director)
             if (state?.Phase == InstancePhase.Failing || elapsed.TotalMilliseconds > watch.HighMs)
             {
                 throw new DirectorException(DirectorError.Unavailable,
-                    $"{reference.Group}/{reference.Index} on {node} is not healthy after {elapsed.TotalSeconds:0.0} s ({last}); 'ubd instances {reference.Deployment} --logs' shows its job logs");
+                    $"{reference.Group}/{reference.Index} on {node} is not healthy after {elapsed.TotalSeconds:0.0} s ({last}); 'ubd instances {reference.Deployment} --logs {reference.Group}/{reference.Index}' shows its job logs");
             }
             await Task.Delay(TimeSpan.FromMilliseconds(100), director.Clock, task.Cancellation).ConfigureAwait(false);
         }
