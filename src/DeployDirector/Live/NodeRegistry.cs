@@ -80,7 +80,7 @@ public sealed class NodeRegistry
                 Leaf = registration.Leaf,
                 Edition = registration.Edition,
                 RegisteredAt = _clock.GetUtcNow(),
-            }).Commit();
+            }).Commit(durable: false); // what the agent reports, it reports again: a power cut may lose it, a crash not
         }
         return _hub.Register(mac, registration);
     }

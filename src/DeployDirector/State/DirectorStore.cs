@@ -132,6 +132,8 @@ public sealed class DirectorStore : IDisposable
 
         public Change Put(DirectorTaskRecord task) => Put(TaskKey(task.Id), task);
 
+        public Change Delete(DirectorTaskRecord task) => Remove(TaskKey(task.Id));
+
         public Change PutVariable(string deployment, string name, string value)
         {
             _operations.Add((Key($"{VariablePrefix}{deployment}/{name}"), Encoding.UTF8.GetBytes(value)));

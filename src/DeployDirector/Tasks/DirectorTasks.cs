@@ -17,6 +17,9 @@ public sealed class DirectorTasks
     /// <summary>Events kept per task (the oldest are dropped past this).</summary>
     public const int MaxEvents = 500;
 
+    /// <summary>Ended tasks kept (the oldest are forgotten past this).</summary>
+    public const int MaxKept = 1000;
+
     private readonly DirectorStore _store;
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
@@ -43,7 +46,13 @@ public sealed class DirectorTasks
     public DirectorTaskRecord Start(string kind, string deployment, string description, Func<TaskContext, Task<string?>> work)
     {
         var task = new DirectorTaskRecord(_store.NextTaskId(), kind, deployment, description, DirectorTaskState.Queued, _clock.GetUtcNow(), null, null, null, null, []);
-        _store.Begin().Put(task).Commit();
+        DirectorStore.Change change = _store.Begin().Put(task);
+        IReadOnlyList<DirectorTaskRecord> all = _store.Tasks();
+        foreach (DirectorTaskRecord old in all.Where(t => t.Ended).Take(Math.Max(0, all.Count - MaxKept)))
+        {
+            change.Delete(old);
+        }
+        change.Commit();
         var running = new Running(task);
         _running[task.Id] = running;
         _ = Task.Run(() => RunAsync(running, work));
