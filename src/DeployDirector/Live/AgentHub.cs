@@ -11,6 +11,7 @@ namespace DeployDirector.Live;
 public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
 {
     private readonly ConcurrentDictionary<string, LiveAgent> _agents = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _shutdown = new();
 
     public AgentTimings Timings => timings;
 
@@ -104,7 +105,7 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         }
         agent.LastSeen = clock.GetTimestamp();
         var commands = new List<AgentCommand>();
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
         wait.CancelAfter(Math.Clamp(waitMs, 0, AgentProtocol.MaxWaitMs));
         try
         {
@@ -121,6 +122,9 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         }
         return [.. commands];
     }
+
+    /// <summary>The server is stopping: every long poll answers now (agents poll again, elsewhere or later).</summary>
+    public void Shutdown() => _shutdown.Cancel();
 
     /// <summary>An agent's result for a command; false when nothing waits for it (late or unknown).</summary>
     public bool Complete(string mac, CommandResult result) =>

@@ -137,7 +137,8 @@ internal static class ServeCommand
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            stop.Cancel();
+            // Shut down on the pool, not inline in the signal handler (which must return at once).
+            ThreadPool.QueueUserWorkItem(_ => stop.Cancel());
         });
         await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger);
         listener.Start();
@@ -226,9 +227,22 @@ internal static class ServeCommand
             kestrel.Limits.MaxRequestBodySize = DeployDirector.Api.DirectorEndpoints.MaxReleaseBytes;
         });
         builder.Services.AddUnionBlockApi(tree, new Api.ApiOptions(), director);
+        // This command owns SIGTERM and Ctrl-C and stops the host itself; the console lifetime's own
+        // signal handling would race it.
+        builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         WebApplication app = builder.Build();
+        // Agents' long polls end at once at shutdown instead of holding it for their whole wait.
+        app.Lifetime.ApplicationStopping.Register(director.Context.Hub.Shutdown);
         app.UseUnionBlockApi();
         await app.StartAsync().ConfigureAwait(false);
         return app;
     }
+}
+
+/// <summary>A host lifetime that leaves signals to the command (see <see cref="ServeCommand"/>).</summary>
+internal sealed class CommandLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
