@@ -61,21 +61,27 @@ public sealed class Peer : IAsyncDisposable
         return peer;
     }
 
-    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few. No
-    /// --exit-with-parent: its "parent" is the thread that started it (prctl PDEATHSIG), and a
-    /// thread-pool thread that retires would kill nbdkit in the middle of a test; Dispose stops it.</summary>
+    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few. nbdkit runs
+    /// in a session of its own (setsid): run inside the test host's process group it was stopped
+    /// cleanly by a signal sent to the group, right after it started listening; and no
+    /// --exit-with-parent, whose "parent" is the thread that started it (prctl PDEATHSIG), so a
+    /// retiring thread-pool thread would stop it too. Dispose stops it.</summary>
     private async Task StartNbdkitAsync()
     {
         string errors = "";
         for (int attempt = 0; attempt < 3; attempt++)
         {
             Port = Tools.FreePort();
-            _nbdkit = Process.Start(Tools.StartInfo("nbdkit",
-                ["-f", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _nbdkit = Process.Start(Tools.StartInfo("setsid",
+                [Tools.Require("nbdkit"), "-f", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                  "--filter=cow", "file", RootImage]))!;
             Task<string> stderr = _nbdkit.StandardError.ReadToEndAsync();
             if (await WaitForPortAsync(Port, _nbdkit))
             {
+                if (_nbdkit.HasExited)
+                {
+                    throw new InvalidOperationException($"nbdkit exited {_nbdkit.ExitCode} after listening: {await stderr}");
+                }
                 return;
             }
             if (!_nbdkit.HasExited)
