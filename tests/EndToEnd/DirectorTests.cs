@@ -7,33 +7,13 @@ namespace EndToEnd.Tests;
 /// <summary>
 /// The director with real nodes: `ubd serve --provider qemu` starts three emulated stem cells that
 /// PXE-boot, their agents (the NativeAOT binary baked into the root) register, and a manifest with
-/// two instance groups deploys the demo release's jobs (busybox httpd pages). The test reads a page
+/// two instance groups (the shipped examples/manifests/demo.yml) deploys the demo release's jobs
+/// (busybox httpd pages). The test reads a page
 /// through a node's forwarded port, changes a property, restarts the director with kill -9 while
 /// the jobs run, and deletes the deployment.
 /// </summary>
 public sealed class DirectorTests
 {
-    private const string Manifest = """
-        name: demo
-        releases:
-          - { name: demo, version: latest }
-        stemcells:
-          - { alias: default, edition: stemcell }
-        update: { canaries: 1, max_in_flight: 2, canary_watch_time: 0-120000, update_watch_time: 0-120000 }
-        instance_groups:
-          - name: backend
-            instances: 1
-            stemcell: default
-            jobs:
-              - { name: backend, release: demo, properties: { port: 9000 } }
-          - name: web
-            instances: 2
-            stemcell: default
-            jobs:
-              - name: web
-                release: demo
-                properties: { port: 8080, title: ((title)), message: served by UnionBlock }
-        """;
 
     [Fact]
     public async Task Three_emulated_stem_cells_boot_register_and_run_a_two_group_deployment()
@@ -42,16 +22,15 @@ public sealed class DirectorTests
         string release = rig.File("demo.tgz");
         (await rig.Ubd("release", "create", Path.Combine(Tools.RepoRoot, "examples", "releases", "demo"), "--output", release)).Ok();
         (await rig.Remote("release", "upload", release)).Ok();
-        string manifest = rig.File("demo.yml");
-        await File.WriteAllTextAsync(manifest, Manifest);
+        string manifest = Path.Combine(Tools.RepoRoot, "examples", "manifests", "demo.yml");
 
         // Planning writes nothing: the deployment does not exist afterwards, and no node was made.
-        string plan = (await rig.Remote("deploy", "plan", manifest, "--var", "title=First")).Ok().Stdout;
+        string plan = (await rig.Remote("deploy", "plan", manifest, "--var", "title=First", "--var", "web_instances=2")).Ok().Stdout;
         Assert.Contains("backend/0", plan, StringComparison.Ordinal);
         Assert.Equal("[]", JsonDocument.Parse((await rig.Remote("deployment", "list", "--json")).Ok().Stdout).RootElement.ToString());
 
         // No idle stem cells: the qemu provider starts three, they PXE-boot and their agents register.
-        (await rig.RemoteWithin(TimeSpan.FromMinutes(8), "deploy", manifest, "--var", "title=First")).Ok();
+        (await rig.RemoteWithin(TimeSpan.FromMinutes(8), "deploy", manifest, "--var", "title=First", "--var", "web_instances=2")).Ok();
         JsonElement[] instances = await Instances(rig);
         Assert.Equal(3, instances.Length);
         Assert.All(instances, i => Assert.Equal("Running", i.GetProperty("status").GetString()));
@@ -68,7 +47,7 @@ public sealed class DirectorTests
 
         // A property change updates the web group only.
         long backendEpoch = instances.Single(i => i.GetProperty("group").GetString() == "backend").GetProperty("epoch").GetInt64();
-        (await rig.RemoteWithin(TimeSpan.FromMinutes(5), "deploy", manifest, "--var", "title=Second")).Ok();
+        (await rig.RemoteWithin(TimeSpan.FromMinutes(5), "deploy", manifest, "--var", "title=Second", "--var", "web_instances=2")).Ok();
         instances = await Instances(rig);
         foreach (JsonElement web in instances.Where(i => i.GetProperty("group").GetString() == "web"))
         {

@@ -5,27 +5,25 @@ namespace DeployDirector.Running;
 
 public sealed partial class Deployer
 {
-    /// <summary>A validated manifest with everything planning needs; <see cref="Generated"/> holds
-    /// password variables made for this deploy (stored only if the deploy runs).</summary>
-    internal sealed record Prepared(string Yaml, string File, DeploymentManifest Manifest, PlanInput Input, IReadOnlyDictionary<string, string> Generated);
+    /// <summary>A validated manifest with everything planning needs; <see cref="Kept"/> holds the
+    /// variables given and the passwords made for this deploy (stored only if the deploy runs).</summary>
+    internal sealed record Prepared(string Yaml, string File, DeploymentManifest Manifest, PlanInput Input, IReadOnlyDictionary<string, string> Kept);
 
     /// <summary>Validates the manifest against the director's catalog and gathers the plan's input; null with errors when invalid.</summary>
     private Prepared? Prepare(string yaml, string file, IReadOnlyDictionary<string, string>? given, out IReadOnlyList<ManifestError> errors)
     {
         ManifestPeek peek = ManifestPeek.Read(yaml);
-        var variables = new Dictionary<string, string>(peek.Name is null ? new Dictionary<string, string>() : director.Store.Variables(peek.Name), StringComparer.Ordinal);
-        foreach ((string key, string value) in given ?? new Dictionary<string, string>())
+        IReadOnlyDictionary<string, string> stored = peek.Name is null ? new Dictionary<string, string>() : director.Store.Variables(peek.Name);
+        // What the deploy keeps with the deployment: the values given now, and passwords made for it.
+        var kept = new Dictionary<string, string>(given ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (string password in peek.Passwords.Where(p => !kept.ContainsKey(p) && !stored.ContainsKey(p)))
+        {
+            kept[password] = GeneratePassword();
+        }
+        var variables = new Dictionary<string, string>(stored, StringComparer.Ordinal);
+        foreach ((string key, string value) in kept)
         {
             variables[key] = value;
-        }
-        var generated = peek.Passwords.Where(p => !variables.ContainsKey(p)).ToDictionary(p => p, _ => GeneratePassword(), StringComparer.Ordinal);
-        foreach ((string key, string value) in generated)
-        {
-            variables[key] = value;
-        }
-        foreach ((string key, string value) in given ?? new Dictionary<string, string>())
-        {
-            generated[key] = value; // given values are kept with the deployment too, for the next deploy
         }
         ManifestResult result = ManifestLoader.Load(yaml, file, variables, new DirectorCatalog(director));
         if (result.Manifest is not { } manifest)
@@ -38,7 +36,7 @@ public sealed partial class Deployer
         var releases = manifest.Releases.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
         var layers = manifest.InstanceGroups.ToDictionary(g => g.Name, g => g.Branch ?? stemcells[g.Stemcell], StringComparer.Ordinal);
         var input = new PlanInput(manifest, stemcells, releases, layers, Publishers(manifest, releases), director.Store.Instances(manifest.Name), NodeFacts(), Addresses());
-        return new Prepared(yaml, file, manifest, input, generated);
+        return new Prepared(yaml, file, manifest, input, kept);
     }
 
     /// <summary>Plans against the current records and nodes (they change while a deploy runs).</summary>

@@ -192,7 +192,7 @@ public sealed partial class Deployer(DirectorContext director)
         DeploymentRecord? previous = director.Store.Deployment(manifest.Name);
         DirectorStore.Change change = director.Store.Begin().Put(new DeploymentRecord(manifest.Name, prepared.Yaml, prepared.File,
             prepared.Input.Stemcells, prepared.Input.Releases, (previous?.Revision ?? 0) + 1, director.Clock.GetUtcNow()));
-        foreach ((string key, string value) in prepared.Generated)
+        foreach ((string key, string value) in prepared.Kept)
         {
             change.PutVariable(manifest.Name, key, value);
         }

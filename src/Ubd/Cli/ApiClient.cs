@@ -105,7 +105,7 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
                     }
                 }
                 shown = events.Length;
-                if (state.GetProperty("state").GetString() is "done" or "error" or "cancelled" or "Done" or "Error" or "Cancelled")
+                if (state.GetProperty("state").GetString() is "Done" or "Error" or "Cancelled")
                 {
                     return state;
                 }
