@@ -61,19 +61,25 @@ public sealed class Peer : IAsyncDisposable
         return peer;
     }
 
-    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few. nbdkit runs
-    /// in a session of its own (setsid): run inside the test host's process group it was stopped
-    /// cleanly by a signal sent to the group, right after it started listening; and no
-    /// --exit-with-parent, whose "parent" is the thread that started it (prctl PDEATHSIG), so a
-    /// retiring thread-pool thread would stop it too. Dispose stops it.</summary>
+    /// <summary>A free port can be taken by someone else before nbdkit binds it: try a few. nbdkit is
+    /// the reference here, not the system under test, so it is shielded from stray signals: CI runs
+    /// twice saw it quit cleanly (exit 0, the way nbdkit answers SIGINT, SIGQUIT, SIGTERM and SIGHUP)
+    /// right after it started listening, once even in a session of its own, from a sender we could
+    /// not find. It starts in its own session with those four blocked (a blocked mask survives exec
+    /// and nbdkit does not unblock them); Dispose stops it with SIGKILL, which cannot be blocked. No
+    /// --exit-with-parent: its "parent" is the thread that started it (prctl PDEATHSIG), so a retiring
+    /// thread-pool thread would stop it too.</summary>
+    private const string ShieldedExec =
+        "setsid(); sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGINT, SIGQUIT, SIGTERM, SIGHUP)) or die $!; exec @ARGV or die $!";
+
     private async Task StartNbdkitAsync()
     {
         string errors = "";
         for (int attempt = 0; attempt < 3; attempt++)
         {
             Port = Tools.FreePort();
-            _nbdkit = Process.Start(Tools.StartInfo("setsid",
-                [Tools.Require("nbdkit"), "-f", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _nbdkit = Process.Start(Tools.StartInfo("perl",
+                ["-MPOSIX", "-e", ShieldedExec, Tools.Require("nbdkit"), "-f", "-i", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                  "--filter=cow", "file", RootImage]))!;
             Task<string> stderr = _nbdkit.StandardError.ReadToEndAsync();
             if (await WaitForPortAsync(Port, _nbdkit))
