@@ -58,6 +58,7 @@ public sealed class DirectorSetup : IDisposable
             Clock = clock,
             Log = log,
             NodeWait = options.NodeWait,
+            Fence = options.Fence ?? new ServiceGroups.MemoryStorageFence(),
         };
         var deployer = new Deployer(context);
         hub.Registered += deployer.Adopt;
@@ -88,4 +89,7 @@ public sealed record DirectorOptions(string Provider = "pxe")
     public TimeProvider? Clock { get; init; }
 
     public TimeSpan NodeWait { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Replaces the storage-path fence over the image tree (tests).</summary>
+    public ServiceGroups.IStorageFence? Fence { get; init; }
 }

@@ -117,6 +117,18 @@ public sealed class NodeRegistry
         }
     }
 
+    /// <summary>Changes what the director keeps of a node (quiesce, spare); returns the node.</summary>
+    public NodeAgentRecord Update(string mac, Func<NodeAgentRecord, NodeAgentRecord> change)
+    {
+        lock (_writes)
+        {
+            NodeAgentRecord node = _store.Node(mac) ?? throw new DirectorException(DirectorError.NotFound, $"no stem-cell node {mac}; 'ubd stemcell list' shows the known ones");
+            NodeAgentRecord changed = change(node);
+            _store.Begin().Put(changed).Commit();
+            return changed;
+        }
+    }
+
     /// <summary>Forgets a node (its provider deleted it).</summary>
     public void Remove(string mac)
     {

@@ -29,7 +29,9 @@ public static class DeployPlanner
                     $"waiting for a node: needs {Placement.Describe(group)}"));
                 continue;
             }
-            var reference = new InstanceRef(input.Manifest.Name, group.Name, placed.Index, existing?.Id ?? ProvisionalId(group.Name, placed.Index), existing?.Epoch ?? 0);
+            // The archive names the instance, not its assignment: the epoch travels with each command, so
+            // a hot spare's copy prepared before a failover is the very archive the failover applies.
+            var reference = new InstanceRef(input.Manifest.Name, group.Name, placed.Index, existing?.Id ?? ProvisionalId(group.Name, placed.Index), 0);
             RenderedArchive archive = render(new RenderInput(reference, group, input.Addresses.GetValueOrDefault(placed.Node, "0.0.0.0"), links));
             (ChangeAction action, string reason) = Decide(existing, placed, archive);
             changes.Add(new InstanceChange(group.Name, placed.Index, existing?.Id, action, placed.Node, placed.Moved ? existing?.Node : null, layer, reason) { Archive = archive });

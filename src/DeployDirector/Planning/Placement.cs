@@ -8,7 +8,7 @@ namespace DeployDirector.Planning;
 /// an instance that has a node that still fits keeps it; the rest go to idle, alive nodes whose
 /// labels and hardware fit, spread over the values of the group's failure-domain label (fewest of
 /// the group's instances first), ties broken by MAC so the same state always gives the same plan.
-/// A node holds at most one instance. Instances past a group's count, and groups no longer in the
+/// A node holds at most one instance; quiesced and fenced nodes take none, another group's hot spare neither. Instances past a group's count, and groups no longer in the
 /// manifest, are removed.
 /// </summary>
 public static class Placement
@@ -46,7 +46,7 @@ public static class Placement
             int missing = 0;
             foreach ((InstanceGroup g, int index, InstanceRecord? record, bool moved) in group)
             {
-                NodeFacts? choice = Choose(g, nodes, nodeByMac, taken, placed);
+                NodeFacts? choice = Choose(manifest, g, nodes, nodeByMac, taken, placed);
                 if (choice is null)
                 {
                     missing++;
@@ -86,7 +86,7 @@ public static class Placement
         return needs.Count == 0 ? "an idle stem cell" : "an idle stem cell with " + string.Join(", ", needs);
     }
 
-    private static NodeFacts? Choose(InstanceGroup group, IReadOnlyList<NodeFacts> nodes, Dictionary<string, NodeFacts> nodeByMac, HashSet<string> taken, List<PlacedInstance> placed)
+    private static NodeFacts? Choose(DeploymentManifest manifest, InstanceGroup group, IReadOnlyList<NodeFacts> nodes, Dictionary<string, NodeFacts> nodeByMac, HashSet<string> taken, List<PlacedInstance> placed)
     {
         string? domain = group.Placement.FailureDomain;
         Dictionary<string, int> spread = domain is null ? [] : placed
@@ -95,7 +95,7 @@ public static class Placement
             .GroupBy(v => v, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         return nodes
-            .Where(n => n.Alive && !taken.Contains(n.Mac) && Fits(group, n))
+            .Where(n => n.Alive && !n.Closed && (n.SpareFor is null || n.SpareFor == $"{manifest.Name}/{group.Name}") && !taken.Contains(n.Mac) && Fits(group, n))
             .OrderBy(n => domain is null ? 0 : spread.GetValueOrDefault(n.Labels.GetValueOrDefault(domain, ""), 0))
             .ThenBy(n => n.Mac, StringComparer.Ordinal)
             .FirstOrDefault();

@@ -26,7 +26,16 @@ public sealed partial class Deployer
                 task.Step("delete", $"{record.Group}/{record.Index} stopped; {record.Node ?? "no node"} is an idle stem cell again", Interlocked.Increment(ref done), instances.Count);
             })).ConfigureAwait(false);
             DeploymentRecord deployment = director.Store.Deployment(name)!;
-            director.Store.Begin().Delete(deployment).DeleteVariables(name).Commit();
+            DirectorStore.Change forget = director.Store.Begin().Delete(deployment).DeleteVariables(name);
+            foreach (GroupRecord group in director.Store.Groups(name))
+            {
+                forget.Delete(group);
+            }
+            foreach (NodeAgentRecord spare in director.Nodes.All().Where(n => n.SpareFor?.StartsWith(name + "/", StringComparison.Ordinal) == true))
+            {
+                forget.Put(spare with { SpareFor = null });
+            }
+            forget.Commit();
             return System.Text.Json.JsonSerializer.Serialize(new { deployment = name, deleted = instances.Count }, Api.DirectorJson.Options);
         });
     }
@@ -80,6 +89,11 @@ public sealed partial class Deployer
         var stale = agent.Registration.Instances.Where(reported =>
         {
             InstanceRecord? record = director.Store.Instance(reported.Instance.Deployment, reported.Instance.Group, reported.Instance.Index);
+            if (record is not null && reported.Phase == InstancePhase.Prepared && record.Id == reported.Instance.Id
+                && director.Nodes.Find(agent.Mac)?.SpareFor == $"{record.Deployment}/{record.Group}")
+            {
+                return false; // a hot spare's copy of an instance of its group
+            }
             return record is null || record.Id != reported.Instance.Id || record.Node != agent.Mac || record.Epoch > reported.Instance.Epoch;
         }).ToList();
         foreach (InstanceState reported in stale)

@@ -31,6 +31,7 @@ public sealed partial class Deployer
             errors = result.Errors;
             return null;
         }
+        manifest = Scaled(manifest);
         errors = [];
         var stemcells = manifest.Stemcells.ToDictionary(s => s.Alias, s => director.Tree.Resolve(s.Edition).Name, StringComparer.Ordinal);
         var releases = manifest.Releases.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);

@@ -71,7 +71,11 @@ public sealed partial class Deployer
         Dictionary<string, string> held = HeldBy();
         return [.. director.Nodes.All()
             .Where(n => n.RegisteredAt is not null)
-            .Select(n => new NodeFacts(n.Mac, n.Labels, n.Cores, n.MemoryBytes, director.Hub.IsAlive(n.Mac), held.GetValueOrDefault(n.Mac)))];
+            .Select(n => new NodeFacts(n.Mac, n.Labels, n.Cores, n.MemoryBytes, director.Hub.IsAlive(n.Mac), held.GetValueOrDefault(n.Mac))
+            {
+                Closed = n.Quiesced || director.Fence.IsFenced(n.Mac),
+                SpareFor = n.SpareFor,
+            })];
     }
 
     internal IReadOnlyDictionary<string, string> Addresses() =>

@@ -141,8 +141,8 @@ public sealed partial class Deployer(DirectorContext director)
             InstanceGroup group = plan.Manifest.InstanceGroups.First(g => g.Name == change.Group);
             bool newHolder = record is null || record.Node != change.Node;
             record = record is null
-                ? new InstanceRecord(plan.Deployment, change.Group, change.Index, InstanceApplier.NewId(), change.Node, director.Store.NextEpoch(), null, InstanceStatus.Assigning, group.Lifecycle, now)
-                : newHolder ? record with { Node = change.Node, Epoch = director.Store.NextEpoch(), ArchiveSha256 = null, Status = InstanceStatus.Assigning, UpdatedAt = now }
+                ? new InstanceRecord(plan.Deployment, change.Group, change.Index, InstanceApplier.NewId(), change.Node, director.Store.NextEpoch(), null, InstanceStatus.Assigning, group.Lifecycle, now) { PreferredNode = change.Node }
+                : newHolder ? record with { Node = change.Node, Epoch = director.Store.NextEpoch(), ArchiveSha256 = null, Status = InstanceStatus.Assigning, UpdatedAt = now, PreferredNode = record.PreferredNode ?? change.Node, OrphanedAt = null }
                 : record;
             if (newHolder)
             {

@@ -32,6 +32,9 @@ public sealed class DirectorContext
 
     public required ILogger Log { get; init; }
 
+    /// <summary>Cuts dead nodes off their disks (service-group failover).</summary>
+    public required ServiceGroups.IStorageFence Fence { get; init; }
+
     /// <summary>How long a deploy waits for nodes a provider is bringing up.</summary>
     public TimeSpan NodeWait { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -23,24 +23,45 @@ public sealed class InstanceApplier(DirectorContext director)
     {
         string node = record.Node!;
         RenderedArchive archive = change.Archive!;
-        InstanceRef reference = archive.Spec.Instance;
+        InstanceRef reference = archive.Spec.Instance with { Epoch = record.Epoch };
         await EnsureLayerAsync(node, change.Layer, task).ConfigureAwait(false);
         director.Archives.Put(archive);
         director.Grants.Grant(node, archive.Sha256);
-        task.Step("update", $"{record.Key} on {node}: preparing", 0, 0);
-        await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Prepare, Instance = reference, ArchiveSha256 = archive.Sha256, ArchiveBytes = archive.Bytes.Length }, task).ConfigureAwait(false);
+        if (HoldsPrepared(node, reference, archive))
+        {
+            task.Step("update", $"{record.Key} on {node}: its archive is prepared there already (hot spare)", 0, 0);
+        }
+        else
+        {
+            task.Step("update", $"{record.Key} on {node}: preparing", 0, 0);
+            await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Prepare, Instance = reference, ArchiveSha256 = archive.Sha256, ArchiveBytes = archive.Bytes.Length }, task).ConfigureAwait(false);
+        }
         await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Apply, Instance = reference, ArchiveSha256 = archive.Sha256 }, task).ConfigureAwait(false);
         InstanceStatus status = InstanceStatus.Ready;
         if (record.Lifecycle == Lifecycle.Service)
         {
             await SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Start, Instance = reference }, task).ConfigureAwait(false);
-            await WatchAsync(node, archive, watch, task).ConfigureAwait(false);
+            await WatchAsync(node, archive, reference, watch, task).ConfigureAwait(false);
             status = InstanceStatus.Running;
         }
         InstanceRecord done = record with { ArchiveSha256 = archive.Sha256, Status = status, UpdatedAt = director.Clock.GetUtcNow() };
         director.Store.Begin().Put(done).Commit();
         return done;
     }
+
+    /// <summary>A hot spare's copy: fetches and verifies the archive on the node, runs nothing; false
+    /// (with the agent's reason) when the node could not.</summary>
+    public async Task<CommandResult> PrepareAsync(string node, InstanceRef reference, RenderedArchive archive, CancellationToken cancellationToken)
+    {
+        director.Archives.Put(archive);
+        director.Grants.Grant(node, archive.Sha256);
+        return await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Prepare, Instance = reference, ArchiveSha256 = archive.Sha256, ArchiveBytes = archive.Bytes.Length },
+            TimeSpan.FromSeconds(90), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The node reports this very archive prepared for the instance (a spare's copy).</summary>
+    private bool HoldsPrepared(string node, InstanceRef reference, RenderedArchive archive) =>
+        director.Hub.Find(node)?.Instances.Any(i => i.Instance.Id == reference.Id && i.Phase == InstancePhase.Prepared && i.ArchiveSha256 == archive.Sha256) == true;
 
     /// <summary>Drains and stops an instance on a node and removes its files there (the instance leaves it).
     /// A node whose agent is gone cannot be told; its stale instance is stopped when it registers again.</summary>
@@ -98,9 +119,8 @@ public sealed class InstanceApplier(DirectorContext director)
     /// still shows the previous archive and proves nothing. A job with a health check counts once the
     /// check has passed; one without, once its process runs.
     /// </summary>
-    private async Task WatchAsync(string node, RenderedArchive archive, WatchTime watch, TaskContext task)
+    private async Task WatchAsync(string node, RenderedArchive archive, InstanceRef reference, WatchTime watch, TaskContext task)
     {
-        InstanceRef reference = archive.Spec.Instance;
         HashSet<string> checkedJobs = [.. archive.Spec.Jobs.Where(j => archive.Spec.Files.Any(f => f.Path == $"jobs/{j}/bin/health"))];
         DateTimeOffset start = director.Clock.GetUtcNow();
         while (true)

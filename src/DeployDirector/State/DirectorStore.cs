@@ -17,6 +17,7 @@ public sealed class DirectorStore : IDisposable
     private const string NodePrefix = "node/";
     private const string TaskPrefix = "task/";
     private const string VariablePrefix = "variable/";
+    private const string GroupPrefix = "group/";
     private const string EpochKey = "counter/epoch";
     private const string TaskCounterKey = "counter/task";
 
@@ -57,6 +58,13 @@ public sealed class DirectorStore : IDisposable
     public NodeAgentRecord? Node(string mac) => Get<NodeAgentRecord>(NodePrefix + mac);
 
     public IReadOnlyList<NodeAgentRecord> Nodes() => Scan<NodeAgentRecord>(NodePrefix);
+
+    // Service groups, keyed deployment/group.
+    public GroupRecord? Group(string deployment, string group) => Get<GroupRecord>($"{GroupPrefix}{deployment}/{group}");
+
+    public IReadOnlyList<GroupRecord> Groups(string deployment) => Scan<GroupRecord>($"{GroupPrefix}{deployment}/");
+
+    public IReadOnlyList<GroupRecord> AllGroups() => Scan<GroupRecord>(GroupPrefix);
 
     // Tasks, keyed by a zero-padded id so they scan in creation order.
     public DirectorTaskRecord? Task(long id) => Get<DirectorTaskRecord>(TaskKey(id));
@@ -129,6 +137,10 @@ public sealed class DirectorStore : IDisposable
         public Change Put(NodeAgentRecord node) => Put(NodePrefix + node.Mac, node);
 
         public Change Delete(NodeAgentRecord node) => Remove(NodePrefix + node.Mac);
+
+        public Change Put(GroupRecord group) => Put($"{GroupPrefix}{group.Deployment}/{group.Group}", group);
+
+        public Change Delete(GroupRecord group) => Remove($"{GroupPrefix}{group.Deployment}/{group.Group}");
 
         public Change Put(DirectorTaskRecord task) => Put(TaskKey(task.Id), task);
 

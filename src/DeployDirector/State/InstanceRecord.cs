@@ -20,6 +20,12 @@ public sealed record InstanceRecord(
     DateTimeOffset UpdatedAt)
 {
     public string Key => $"{Deployment}/{Group}/{Index}";
+
+    /// <summary>The node it was first placed on: give-back returns it there.</summary>
+    public string? PreferredNode { get; init; }
+
+    /// <summary>Since when it has had no node (the orphan countdown).</summary>
+    public DateTimeOffset? OrphanedAt { get; init; }
 }
 
 /// <summary>Persisted by name: append new values, never rename.</summary>

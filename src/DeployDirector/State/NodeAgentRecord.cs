@@ -21,4 +21,10 @@ public sealed record NodeAgentRecord(
     DateTimeOffset? RegisteredAt)
 {
     public IReadOnlyDictionary<string, string> Endpoints { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Set by an operator (or a drain): keeps what it holds, takes nothing new, leaves endpoint lists.</summary>
+    public bool Quiesced { get; init; }
+
+    /// <summary>The group (DEPLOYMENT/GROUP) this node is a hot spare of: its jobs prepared, not started.</summary>
+    public string? SpareFor { get; init; }
 }

@@ -1,0 +1,56 @@
+namespace DeployDirector.ServiceGroups;
+
+/// <summary>A member's health as one group's failover timings judge it.</summary>
+public enum Health
+{
+    Alive,
+    /// <summary>Missed <see cref="GroupPolicy.SuspectAfter"/> heartbeats: kept, but not advertised.</summary>
+    Suspect,
+    /// <summary>Missed <see cref="GroupPolicy.DeadAfter"/> heartbeats (or gone): its instances move.</summary>
+    Dead,
+}
+
+/// <summary>One decision round's working state: the view by MAC, and the nodes this round already gave work.</summary>
+internal sealed class Round(SupervisorView view)
+{
+    private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
+
+    public DateTimeOffset Now => view.Now;
+
+    public Dictionary<string, NodeView> Nodes { get; } = view.Nodes.ToDictionary(n => n.Mac, StringComparer.Ordinal);
+
+    /// <summary>Nodes fenced in this round (one decision per node, whichever group saw it first).</summary>
+    public HashSet<string> Fencing { get; } = new(StringComparer.Ordinal);
+
+    public Health Health(string mac, GroupPolicy policy) => Nodes.GetValueOrDefault(mac) is { } node ? HealthOf(node, policy) : ServiceGroups.Health.Dead;
+
+    public static Health HealthOf(NodeView node, GroupPolicy policy) =>
+        node.SinceLastSeen is not { } since || since >= policy.DeadTime ? ServiceGroups.Health.Dead
+        : since >= policy.SuspectTime ? ServiceGroups.Health.Suspect
+        : ServiceGroups.Health.Alive;
+
+    public void Take(string mac) => _taken.Add(mac);
+
+    public bool Taken(string mac) => _taken.Contains(mac);
+
+    /// <summary>A node may take one of the group's instances: alive, neither quiesced nor fenced, idle,
+    /// not another group's spare, and it fits the group's placement.</summary>
+    public bool Eligible(GroupView group, NodeView node) =>
+        node.Registered && HealthOf(node, group.Policy) == ServiceGroups.Health.Alive && !node.Quiesced && !node.Fenced && node.HeldBy is null
+        && (node.SpareFor is null || node.SpareFor == group.Key) && group.Fits(node);
+
+    /// <summary>Where an instance goes: the group's hot spares first (one holding its archive before the
+    /// others), then nodes under high water, the least utilized first; ties by MAC.</summary>
+    public NodeView? Choose(GroupView group, InstanceView instance, string? exclude)
+    {
+        double high = group.Policy.HighWaterPercent / 100.0;
+        return Nodes.Values
+            .Where(n => n.Mac != exclude && n.Mac != instance.Avoid && !Taken(n.Mac) && Eligible(group, n))
+            .OrderBy(n => n.SpareFor == group.Key ? 0 : 1)
+            .ThenBy(n => n.Prepared.Contains(instance.Key) ? 0 : 1)
+            .ThenBy(n => n.Load.Of(group.Policy.Metric) > high ? 1 : 0)
+            .ThenBy(n => n.Load.Of(group.Policy.Metric))
+            .ThenBy(n => n.Mac, StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+}

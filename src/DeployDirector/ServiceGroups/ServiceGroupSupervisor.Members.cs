@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using DeployDirector.Contracts;
+using DeployDirector.Manifest;
+using DeployDirector.Planning;
+using DeployDirector.Running;
+using DeployDirector.State;
+
+namespace DeployDirector.ServiceGroups;
+
+public sealed partial class ServiceGroupSupervisor
+{
+    /// <summary>Most instances of a group a spare holds prepared copies of.</summary>
+    public const int MaxPreparedPerSpare = 8;
+
+    private readonly ConcurrentDictionary<string, byte> _preparing = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Level-triggered: each live spare should hold a prepared copy of (up to
+    /// <see cref="MaxPreparedPerSpare"/>) instances of its group, rendered for the spare's own address,
+    /// so a failover applies and starts without fetching anything. Missing copies are prepared beside
+    /// the rounds.
+    /// </summary>
+    private void KeepSparesPrepared(SupervisorView view, Dictionary<string, InstanceGroup> groups)
+    {
+        foreach (NodeView spare in view.Nodes.Where(n => n.SpareFor is not null && n.Registered && n.HeldBy is null && !n.Fenced))
+        {
+            if (view.Groups.FirstOrDefault(g => g.Key == spare.SpareFor) is not { } group || Round.HealthOf(spare, group.Policy) != Health.Alive)
+            {
+                continue;
+            }
+            foreach (InstanceView instance in group.Instances.Where(i => !spare.Prepared.Contains(i.Key)).OrderBy(i => i.Index).Take(MaxPreparedPerSpare))
+            {
+                string key = spare.Mac + " " + instance.Key;
+                if (!_preparing.TryAdd(key, 0))
+                {
+                    continue;
+                }
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        (string deployment, string name, int index) = Split(instance.Key);
+                        if (_director.Store.Instance(deployment, name, index) is not { } record || _deployer.RenderAt(record, spare.Mac) is not { Archive: { } archive })
+                        {
+                            return;
+                        }
+                        CommandResult result = await _applier.PrepareAsync(spare.Mac, archive.Spec.Instance with { Epoch = record.Epoch }, archive, _stop.Token).ConfigureAwait(false);
+                        Events.Add(group.Key, result.Ok ? "spare-prepared" : "spare-prepare-failed",
+                            result.Ok ? $"hot spare {spare.Mac} holds {instance.Key} prepared" : $"hot spare {spare.Mac} could not prepare {instance.Key}: {result.Error}");
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                    finally
+                    {
+                        // Let the next rounds see the heartbeat that reports the copy before trying again.
+                        await Task.Delay(TimeSpan.FromSeconds(5), _director.Clock).ConfigureAwait(false);
+                        _preparing.TryRemove(key, out _);
+                    }
+                });
+            }
+        }
+    }
+
+    /// <summary>A spare no more: its prepared copies are removed there.</summary>
+    private void ReleaseSpareNode(string mac, string group)
+    {
+        _director.Nodes.Update(mac, n => n.SpareFor == group ? n with { SpareFor = null } : n);
+        foreach (InstanceState copy in _director.Hub.Find(mac)?.Instances.Where(i => i.Phase == InstancePhase.Prepared) ?? [])
+        {
+            _ = _director.Hub.SendAsync(mac, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.Stop, Instance = copy.Instance, Remove = true },
+                TimeSpan.FromMinutes(1), CancellationToken.None);
+        }
+    }
+
+    /// <summary>Operators quiesce a node: it keeps what it holds, takes nothing new, leaves endpoint lists.</summary>
+    public NodeAgentRecord Quiesce(string mac, bool quiesced)
+    {
+        NodeAgentRecord node = _director.Nodes.Update(mac, n => n with { Quiesced = quiesced });
+        Events.Add(node.SpareFor ?? "-", quiesced ? "quiesced" : "unquiesced", quiesced
+            ? $"{mac} is quiesced: it keeps serving what it holds, takes no new instance and leaves endpoint lists"
+            : $"{mac} is unquiesced: it takes instances and joins endpoint lists again");
+        return node;
+    }
+
+    /// <summary>Operators make a node a hot spare of a group (null: no longer a spare).</summary>
+    public NodeAgentRecord Spare(string mac, string? group)
+    {
+        if (group is not null)
+        {
+            (string deployment, string name) = SplitGroup(group.Contains('/', StringComparison.Ordinal) ? group : throw Invalid(group));
+            if (!_deployer.ServiceGroups(deployment).Any(g => g.Name == name))
+            {
+                throw new DirectorException(DirectorError.NotFound, $"no service group {group}; 'ubd group status' lists them");
+            }
+            if (_director.Store.AllInstances().Any(i => i.Node == mac))
+            {
+                throw new DirectorException(DirectorError.Conflict, $"{mac} holds an instance; a spare is an idle node");
+            }
+        }
+        NodeAgentRecord node = _director.Nodes.Update(mac, n => n with { SpareFor = group });
+        Events.Add(group ?? "-", "spare", group is null ? $"{mac} is no longer a hot spare (operator)" : $"{mac} is a hot spare of {group} (operator)");
+        return node;
+    }
+
+    /// <summary>Lets a group held back by its meltdown guard move work again.</summary>
+    public void Resume(string group)
+    {
+        lock (_round)
+        {
+            _core.Resume(group);
+        }
+        Events.Add(group, "resumed", $"an operator resumed {group}: its moves go again");
+    }
+
+    private static DirectorException Invalid(string group) => new(DirectorError.Invalid, $"'{group}' is not DEPLOYMENT/GROUP");
+
+    /// <summary>Pushes the group's leader and members to every member (agents ignore older versions).</summary>
+    private void PushGroup(string groupKey)
+    {
+        (string deployment, string group) = SplitGroup(groupKey);
+        GroupRecord record = _director.Store.Group(deployment, group) ?? new GroupRecord(deployment, group, null, 0, null, _director.Clock.GetUtcNow());
+        record = record with { Version = record.Version + 1, UpdatedAt = _director.Clock.GetUtcNow() };
+        _director.Store.Begin().Put(record).Commit(durable: false); // a lost version only makes the next push look newer
+        GroupInfo info = Info(record);
+        foreach (InstanceRecord member in _director.Store.Instances(deployment).Where(i => i.Group == group && i.Node is not null && _director.Hub.IsAlive(i.Node)))
+        {
+            _ = _director.Hub.SendAsync(member.Node!, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.UpdateGroup, Instance = Reference(member), Group = info, TimeoutMs = 10_000 },
+                TimeSpan.FromSeconds(30), CancellationToken.None);
+        }
+    }
+
+    private GroupInfo Info(GroupRecord record)
+    {
+        string key = record.Key;
+        IReadOnlyList<string> available = _core.Endpoints(key);
+        var members = _director.Store.Instances(record.Deployment).Where(i => i.Group == record.Group).OrderBy(i => i.Index)
+            .Select(i => new GroupMember(i.Key, i.Index, i.Node is null ? "" : _director.Nodes.Find(i.Node)?.Address ?? "", available.Contains(i.Key)))
+            .ToList();
+        string? leaderAddress = members.FirstOrDefault(m => m.Instance == record.Leader)?.Address;
+        return new GroupInfo(record.Deployment, record.Group, record.Version, record.Leader, leaderAddress, members);
+    }
+}

@@ -1,0 +1,218 @@
+using DeployDirector.State;
+
+namespace DeployDirector.ServiceGroups;
+
+/// <summary>
+/// The service-group decisions, as a state machine without I/O: each round takes a
+/// <see cref="SupervisorView"/> and answers what to do — fence dead holders, move their instances (to
+/// a hot spare of the group first, else the least-utilized eligible node), place orphans, hand
+/// instances back to their preferred owner, keep spares, pick leaders, publish endpoints, rebalance,
+/// scale. It remembers only what a round cannot see: when members died (the meltdown guard's
+/// window), who is over high water (hysteresis), when it last balanced or scaled, which alerts it
+/// raised. The director is the only one deciding, so there is never a race between peers.
+/// Safety: an instance leaves a dead holder only once that holder is fenced (or, with fencing off,
+/// once its lease has run out, after which its agent has stopped the jobs itself).
+/// </summary>
+public sealed partial class SupervisorCore
+{
+    private readonly Dictionary<string, List<(string Mac, DateTimeOffset At)>> _deaths = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Group, string Mac)> _seenDead = [];
+    private readonly HashSet<string> _meltdown = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _rebooting = new(StringComparer.Ordinal);
+
+    /// <summary>Groups whose meltdown guard holds moves back.</summary>
+    public IReadOnlyCollection<string> Meltdowns => _meltdown;
+
+    /// <summary>An operator's "resume": the guard lets the group's moves go again.</summary>
+    public void Resume(string group)
+    {
+        _meltdown.Remove(group);
+        _deaths.Remove(group);
+        _alerted.RemoveWhere(a => a.StartsWith("meltdown " + group, StringComparison.Ordinal));
+    }
+
+    public IReadOnlyList<SupervisorDecision> Decide(SupervisorView view)
+    {
+        var decisions = new List<SupervisorDecision>();
+        var round = new Round(view);
+        foreach (GroupView group in view.Groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            bool meltdown = WatchDeaths(group, round, decisions);
+            if (!group.Busy)
+            {
+                MoveInstances(group, round, meltdown, decisions);
+                KeepSpares(group, round, decisions);
+                Rebalance(group, round, decisions);
+                Autoscale(group, round, decisions);
+            }
+            ChooseLeader(group, round, decisions);
+            PublishEndpoints(group, round, decisions);
+        }
+        RebootFencedNodes(view, decisions);
+        return decisions;
+    }
+
+    /// <summary>Counts members that died within the window; more than the share stops moves (meltdown).</summary>
+    private bool WatchDeaths(GroupView group, Round round, List<SupervisorDecision> decisions)
+    {
+        GroupPolicy policy = group.Policy;
+        HashSet<string> members = [.. group.Instances.Where(i => i.Node is not null).Select(i => i.Node!),
+            .. round.Nodes.Values.Where(n => n.SpareFor == group.Key).Select(n => n.Mac)];
+        if (!_deaths.TryGetValue(group.Key, out List<(string Mac, DateTimeOffset At)>? deaths))
+        {
+            _deaths[group.Key] = deaths = [];
+        }
+        foreach (string mac in members)
+        {
+            if (round.Health(mac, policy) == Health.Dead)
+            {
+                if (_seenDead.Add((group.Key, mac)))
+                {
+                    deaths.Add((mac, round.Now));
+                }
+            }
+            else
+            {
+                _seenDead.Remove((group.Key, mac));
+            }
+        }
+        deaths.RemoveAll(d => round.Now - d.At > TimeSpan.FromMilliseconds(policy.MeltdownWindowMs) && !_meltdown.Contains(group.Key));
+        if (policy.MeltdownSharePercent is not { } share)
+        {
+            return false;
+        }
+        int size = Math.Max(1, policy.Instances + policy.Spares);
+        int stillDead = deaths.Count(d => _seenDead.Contains((group.Key, d.Mac)));
+        if (_meltdown.Contains(group.Key))
+        {
+            if (stillDead * 100 > share * size)
+            {
+                return true;
+            }
+            _meltdown.Remove(group.Key);
+            deaths.RemoveAll(d => !_seenDead.Contains((group.Key, d.Mac)));
+            decisions.Add(new RaiseAlert(group.Key, "meltdown-over", $"members came back ({stillDead} of {size} still dead): moves resume"));
+            _alerted.Remove("meltdown " + group.Key);
+            return false;
+        }
+        if (deaths.Count * 100 > share * size)
+        {
+            _meltdown.Add(group.Key);
+            if (_alerted.Add("meltdown " + group.Key))
+            {
+                decisions.Add(new RaiseAlert(group.Key, "meltdown",
+                    $"{deaths.Count} of {size} members died within {policy.MeltdownWindowMs / 1000.0:0.#} s (more than {share} %): moving no work until they come back or an operator resumes the group"));
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private void MoveInstances(GroupView group, Round round, bool meltdown, List<SupervisorDecision> decisions)
+    {
+        GroupPolicy policy = group.Policy;
+        foreach (InstanceView instance in group.Instances.Where(i => !i.Moving && i.Status != InstanceStatus.Stopping).OrderBy(i => i.Index))
+        {
+            if (instance.Node is not { } holder)
+            {
+                PlaceOrphan(group, instance, round, decisions);
+                continue;
+            }
+            NodeView? node = round.Nodes.GetValueOrDefault(holder);
+            Health health = round.Health(holder, policy);
+            if (health == Health.Dead || node is { Fenced: true })
+            {
+                if (policy.Fence && node is { Fenced: false })
+                {
+                    if (round.Fencing.Add(holder))
+                    {
+                        decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node)}): fenced before {instance.Key} moves"));
+                    }
+                    continue;
+                }
+                if (node is not { Fenced: true } && node?.SinceLastSeen is { } since && since < TimeSpan.FromMilliseconds(policy.LeaseMs))
+                {
+                    continue; // no fence: its agent stops the jobs once its lease runs out
+                }
+                if (!meltdown)
+                {
+                    Move(group, instance, holder, MoveKind.Failover, node is { Fenced: true } ? $"{holder} is fenced" : $"{holder} is dead and its lease ran out", round, decisions);
+                }
+                continue;
+            }
+            if (health == Health.Alive && instance.Lost && node is { Fenced: false })
+            {
+                decisions.Add(new MoveInstance(group.Key, instance.Key, holder, holder, MoveKind.Restore, $"{holder} is back but no longer runs {instance.Key}: applying it there again"));
+                continue;
+            }
+            if (health == Health.Alive && instance.FailingSince is { } failing && round.Now - failing >= TimeSpan.FromMilliseconds(policy.FailingAfterMs) && !meltdown)
+            {
+                if (round.Choose(group, instance, exclude: holder) is { } target)
+                {
+                    round.Take(target.Mac);
+                    decisions.Add(new MoveInstance(group.Key, instance.Key, holder, target.Mac, MoveKind.Failing,
+                        $"its jobs kept failing on {holder} for {(round.Now - failing).TotalSeconds:0} s (restarted in place meanwhile): moving to {Why(group, target)}"));
+                }
+                continue;
+            }
+            if (policy.GiveBack && health == Health.Alive && instance.PreferredNode is { } preferred && preferred != holder
+                && round.Nodes.GetValueOrDefault(preferred) is { } owner && round.Eligible(group, owner) && !round.Taken(preferred))
+            {
+                round.Take(preferred);
+                decisions.Add(new MoveInstance(group.Key, instance.Key, holder, preferred, MoveKind.GiveBack, $"its preferred owner {preferred} is back: {holder} releases it"));
+            }
+        }
+    }
+
+    private void PlaceOrphan(GroupView group, InstanceView instance, Round round, List<SupervisorDecision> decisions)
+    {
+        if (round.Choose(group, instance, exclude: null) is { } target)
+        {
+            round.Take(target.Mac);
+            _alerted.Remove("orphan " + instance.Key);
+            decisions.Add(new MoveInstance(group.Key, instance.Key, null, target.Mac, MoveKind.Placement, $"orphaned; capacity appeared: {Why(group, target)}"));
+            return;
+        }
+        if (instance.OrphanedAt is { } since && round.Now - since >= TimeSpan.FromMilliseconds(group.Policy.OrphanAlertMs) && _alerted.Add("orphan " + instance.Key))
+        {
+            decisions.Add(new RaiseAlert(group.Key, "orphan", $"{instance.Key} has had no node for {(round.Now - since).TotalSeconds:0} s: boot or label a node that fits the group"));
+        }
+    }
+
+    private static void Move(GroupView group, InstanceView instance, string from, MoveKind kind, string cause, Round round, List<SupervisorDecision> decisions)
+    {
+        if (round.Choose(group, instance, exclude: from) is { } target)
+        {
+            round.Take(target.Mac);
+            decisions.Add(new MoveInstance(group.Key, instance.Key, from, target.Mac, kind, $"{cause}: {instance.Key} moves to {Why(group, target)}"));
+        }
+        else
+        {
+            decisions.Add(new OrphanInstance(group.Key, instance.Key, from, $"{cause}, and no eligible node can take {instance.Key}: orphaned until one can"));
+        }
+    }
+
+    /// <summary>A fenced node that talks to the director again (a healed partition) has lost its disk:
+    /// only a reboot brings it back, and its PXE boot lifts the fence.</summary>
+    private void RebootFencedNodes(SupervisorView view, List<SupervisorDecision> decisions)
+    {
+        foreach (NodeView node in view.Nodes)
+        {
+            if (!node.Fenced)
+            {
+                _rebooting.Remove(node.Mac);
+            }
+            else if (node.Registered && node.SinceLastSeen < TimeSpan.FromSeconds(2) && _rebooting.Add(node.Mac))
+            {
+                decisions.Add(new RebootNode("-", node.Mac, $"{node.Mac} is fenced but answers again (a healed partition): rebooting it; its boot lifts the fence"));
+            }
+        }
+    }
+
+    private static string Why(GroupView group, NodeView target) =>
+        target.SpareFor == group.Key ? $"hot spare {target.Mac}" : $"{target.Mac} (least utilized eligible node, {target.Load.Of(group.Policy.Metric) * 100:0} % {group.Policy.Metric})";
+
+    private static string Seen(NodeView? node) =>
+        node?.SinceLastSeen is { } since ? $"last seen {since.TotalSeconds:0.0} s ago" : "never seen by this director";
+}
