@@ -26,6 +26,11 @@ public static class CommandKind
 
     /// <summary>Reboot the node (after stopping its jobs).</summary>
     public const string Reboot = "reboot";
+
+    /// <summary>The instance's service group changed (leader, members): the agent writes
+    /// <see cref="AgentCommand.Group"/> as <c>group.json</c> in the instance's directory (older versions are
+    /// ignored) and runs each job's optional <c>bin/group-changed</c>.</summary>
+    public const string UpdateGroup = "update_group";
 }
 
 /// <summary>A command for an agent. <see cref="Instance"/> carries the epoch for fencing.</summary>
@@ -47,6 +52,9 @@ public sealed record AgentCommand
 
     /// <summary>stop: delete the instance's files once stopped (the instance leaves this node).</summary>
     public bool Remove { get; init; }
+
+    /// <summary>update_group: the service group as the director sees it now.</summary>
+    public GroupInfo? Group { get; init; }
 }
 
 /// <summary>How a command ended.</summary>
