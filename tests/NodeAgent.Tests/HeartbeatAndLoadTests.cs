@@ -35,6 +35,23 @@ public sealed class HeartbeatAndLoadTests
     }
 
     [Fact]
+    public async Task An_interval_longer_than_the_lease_cannot_make_the_lease_lapse()
+    {
+        await using var session = await AgentSession.StartAsync(leaseMs: 1000);
+        var instance = AgentSession.Ref("web-0", 1);
+        await session.DeployAsync(new ArchiveBuilder(instance).Job("server", ("run", "exec sleep 600")), instance);
+        var pid = (await session.WaitRunningAsync("web-0"))["server"];
+
+        session.Director.AckHeartbeatIntervalMs = 5000;
+
+        var from = session.Director.Heartbeats.Count;
+        await Eventually.TrueAsync(() => session.Director.Heartbeats.Count >= from + 6, AgentSession.Timeout, "heartbeats within the lease");
+        Assert.InRange(MedianGapMs(session.Director.Heartbeats.Skip(from + 1).Take(5)), 400, 700);
+        Assert.NotNull(NodeAgent.Supervision.ProcessGroup.StartTime(pid));
+        Assert.DoesNotContain("expired without a heartbeat", session.Agent.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cpu_and_memory_come_from_the_proc_root_and_cpu_is_a_share_of_the_last_interval()
     {
         var proc = Directory.CreateTempSubdirectory("ubd-fake-proc-").FullName;

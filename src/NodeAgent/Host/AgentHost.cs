@@ -108,7 +108,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
                 var heartbeat = new AgentHeartbeat { BootId = bootId, Sequence = Interlocked.Increment(ref _sequence), Load = Load(instances), Instances = instances.Snapshot() };
                 var ack = await director.HeartbeatAsync(heartbeat, cancellation).ConfigureAwait(false);
                 var interval = HeartbeatInterval.FromAck(ack.HeartbeatIntervalMs);
-                if (interval is { } asked && asked != Interval())
+                if (interval is { } asked && asked != NamedInterval())
                 {
                     log.WriteLine($"ubd-agent: heartbeat interval now {asked.TotalMilliseconds} ms");
                 }
@@ -211,6 +211,14 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
     }
 
     private TimeSpan Interval()
+    {
+        lock (_lock)
+        {
+            return HeartbeatInterval.Within(_interval, _lease);
+        }
+    }
+
+    private TimeSpan NamedInterval()
     {
         lock (_lock)
         {

@@ -11,6 +11,15 @@ internal static class HeartbeatInterval
 
     public static TimeSpan FromRegistration(int milliseconds) => FromAck(milliseconds) ?? Default;
 
+    /// <summary>The interval to wait: the named one, but at most half the lease (never below the lower bound), so
+    /// that a director naming an interval longer than its lease cannot make the agent's own lease lapse between
+    /// two heartbeats and stop its jobs.</summary>
+    public static TimeSpan Within(TimeSpan interval, TimeSpan lease)
+    {
+        var cap = TimeSpan.FromTicks(Math.Max(lease.Ticks / 2, TimeSpan.FromMilliseconds(AgentProtocol.MinHeartbeatIntervalMs).Ticks));
+        return interval < cap ? interval : cap;
+    }
+
     /// <summary>The interval to use from now on, or null to keep the current one.</summary>
     public static TimeSpan? FromAck(int? milliseconds) =>
         milliseconds is { } ms && ms > 0

@@ -20,6 +20,16 @@ public sealed class HeartbeatIntervalTests
             }
         }).QuickCheckThrowOnFailure();
 
+    [Fact]
+    public void The_wait_is_the_named_interval_but_at_most_half_the_lease() =>
+        Prop.ForAll(Arb.From(Gen.Choose(100, 60_000).Two()), sample =>
+        {
+            var (intervalMs, leaseMs) = sample;
+            var wait = HeartbeatInterval.Within(TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromMilliseconds(leaseMs)).TotalMilliseconds;
+
+            Assert.Equal(Math.Min(intervalMs, Math.Max(leaseMs / 2.0, AgentProtocol.MinHeartbeatIntervalMs)), wait);
+        }).QuickCheckThrowOnFailure();
+
     [Theory]
     [InlineData(null)]
     [InlineData(0)]
