@@ -13,6 +13,7 @@ namespace DeployDirector.Contracts;
 [JsonSerializable(typeof(AgentCommand[]))]
 [JsonSerializable(typeof(CommandResult))]
 [JsonSerializable(typeof(InstanceSpec))]
+[JsonSerializable(typeof(GroupInfo))]
 public sealed partial class AgentJson : JsonSerializerContext
 {
     public static JsonSerializerOptions Wire => Default.Options;

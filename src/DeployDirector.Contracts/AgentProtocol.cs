@@ -33,6 +33,10 @@ public static class AgentProtocol
     /// <summary>Longest long-poll the director holds open.</summary>
     public const int MaxWaitMs = 30_000;
 
+    /// <summary>The bounds an agent holds a director-named heartbeat interval to.</summary>
+    public const int MinHeartbeatIntervalMs = 100;
+    public const int MaxHeartbeatIntervalMs = 60_000;
+
     /// <summary>Most bytes of output or logs a result may carry (the director refuses more).</summary>
     public const int MaxOutputBytes = 256 * 1024;
 }

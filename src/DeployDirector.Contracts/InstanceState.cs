@@ -26,7 +26,9 @@ public sealed record InstanceState
 {
     public required InstanceRef Instance { get; init; }
 
-    /// <summary>SHA-256 of the archive it was applied from: what the director compares to decide "update".</summary>
+    /// <summary>SHA-256 of the archive it was applied from: what the director compares to decide "update". An
+    /// instance that is only <see cref="InstancePhase.Prepared"/> (nothing applied yet, e.g. a hot spare's copy)
+    /// reports the prepared archive's, so the director can skip fetching it again.</summary>
     public required string ArchiveSha256 { get; init; }
 
     public required string Phase { get; init; }

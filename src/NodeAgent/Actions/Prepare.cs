@@ -4,7 +4,11 @@ using NodeAgent.Archive;
 
 namespace NodeAgent.Actions;
 
-/// <summary>Fetches the instance archive, checks its SHA-256, unpacks it safely and verifies every file; runs nothing.</summary>
+/// <summary>
+/// Fetches the instance archive, checks its SHA-256, unpacks it safely and verifies every file into
+/// <c>staging/ID/EPOCH/</c>; runs nothing. An instance with nothing applied is then <c>prepared</c> with
+/// this archive's SHA-256 (a hot spare's copy, reported in every heartbeat).
+/// </summary>
 internal sealed class Prepare(AgentContext context) : IAgentAction
 {
     public string Kind => CommandKind.Prepare;
@@ -19,9 +23,14 @@ internal sealed class Prepare(AgentContext context) : IAgentAction
             return AgentContext.Refuse(command, Refusals.Failed, "prepare needs archive_sha256");
         }
 
+        var sha = expected.ToLowerInvariant();
+
+        // Unpacked beside the epoch's stage and swapped in once verified: a bad archive leaves a good
+        // stage of the same epoch (a spare's copy) as it was.
         var stage = context.Paths.Stage(instance.Id, instance.Epoch);
+        var unpacking = stage + ".unpacking";
         var download = stage + ".tgz";
-        DeleteStage(stage);
+        DeleteStage(unpacking);
         Directory.CreateDirectory(Path.GetDirectoryName(stage)!);
         try
         {
@@ -35,31 +44,34 @@ internal sealed class Prepare(AgentContext context) : IAgentAction
             ArchiveOutcome outcome;
             using (var archive = File.OpenRead(download))
             {
-                outcome = ArchiveUnpacker.Unpack(archive, stage, limits) ?? ArchiveVerifier.Verify(stage, instance.Id);
+                outcome = ArchiveUnpacker.Unpack(archive, unpacking, limits) ?? ArchiveVerifier.Verify(unpacking, instance.Id);
             }
 
             if (outcome.Spec is null)
             {
-                DeleteStage(stage);
                 return AgentContext.Refuse(command, outcome.Refusal!, outcome.Error!);
             }
 
-            File.WriteAllText(Path.Combine(stage, ".archive-sha256"), expected.ToLowerInvariant());
+            File.WriteAllText(Path.Combine(unpacking, ".archive-sha256"), sha);
+            DeleteStage(stage);
+            Directory.Move(unpacking, stage);
         }
         catch (InvalidDataException e)
         {
-            DeleteStage(stage);
             return AgentContext.Refuse(command, Refusals.BadArchive, e.Message);
         }
         finally
         {
             File.Delete(download);
+            DeleteStage(unpacking);
         }
 
+        // Only prepared (nothing applied): the instance reports this archive, so the director sees what it
+        // holds. An applied one keeps reporting the archive it runs until an apply.
         var runtime = context.Instances.GetOrAdd(instance, InstancePhase.Prepared);
-        if (runtime.Phase == InstancePhase.Prepared)
+        if (runtime.Spec is null)
         {
-            runtime.Record(instance, null, InstancePhase.Prepared);
+            runtime.Record(instance, sha, InstancePhase.Prepared);
         }
 
         context.Log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ubd-agent: prepared {instance} from {expected}"));

@@ -5,7 +5,7 @@ namespace NodeAgent.Actions;
 /// <summary>
 /// Drains every job (bin/drain, bounded by the command's timeout), then stops them (SIGTERM to each
 /// job's group, SIGKILL after 10 s). With <see cref="AgentCommand.Remove"/> the instance's files,
-/// logs and state go too; its fencing epoch stays.
+/// staged archives (a prepared-only instance's too), logs and state go; its fencing epoch stays.
 /// </summary>
 internal sealed class Stop(AgentContext context) : IAgentAction
 {
@@ -19,7 +19,12 @@ internal sealed class Stop(AgentContext context) : IAgentAction
         var runtime = context.Instances.Find(instance.Id);
         if (runtime is null)
         {
-            // Already gone: stopping is done, removing is done.
+            // Nothing known: stopping is done; removing still clears files a crash may have left unrecorded.
+            if (command.Remove)
+            {
+                DeleteFiles(instance.Id);
+            }
+
             return AgentContext.Ok(command, null);
         }
 
@@ -33,7 +38,9 @@ internal sealed class Stop(AgentContext context) : IAgentAction
         }
 
         await runtime.StopJobsAsync().ConfigureAwait(false);
-        runtime.Record(instance, null, InstancePhase.Stopped);
+
+        // Nothing applied (a spare's prepared copy): there was nothing to stop, and it still holds its archive.
+        runtime.Record(instance, null, runtime.Spec is null ? InstancePhase.Prepared : InstancePhase.Stopped);
         context.Log.WriteLine($"ubd-agent: stopped {instance}{(error is null ? "" : $" ({error})")}");
         if (!command.Remove)
         {
@@ -41,14 +48,19 @@ internal sealed class Stop(AgentContext context) : IAgentAction
         }
 
         context.Instances.Forget(instance.Id);
-        foreach (var directory in new[] { context.Paths.Instance(instance.Id), context.Paths.Staging(instance.Id), context.Paths.Logs(instance.Id) })
+        DeleteFiles(instance.Id);
+        return new CommandResult(command.Id, true, null, error, null, null, null);
+    }
+
+    /// <summary>The instance's files, staged archives, group file and logs; its epoch stays (fencing outlives the files).</summary>
+    private void DeleteFiles(string id)
+    {
+        foreach (var directory in new[] { context.Paths.Instance(id), context.Paths.Staging(id), context.Paths.Logs(id) })
         {
             if (Directory.Exists(directory))
             {
                 Directory.Delete(directory, recursive: true);
             }
         }
-
-        return new CommandResult(command.Id, true, null, error, null, null, null);
     }
 }

@@ -27,6 +27,9 @@ internal sealed record AgentOptions
     /// <summary>How often bin/health runs.</summary>
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Where load and memory figures are read (stat, meminfo, loadavg); tests give fake files.</summary>
+    public string ProcRoot { get; init; } = "/proc";
+
     /// <summary>Where the registration marker goes (end-to-end tests read the console).</summary>
     public string Console { get; init; } = "/dev/console";
 
@@ -80,6 +83,7 @@ internal sealed record AgentOptions
             RestartBase = Milliseconds(flags, "restart-base-ms") ?? TimeSpan.FromSeconds(1),
             HealthInterval = Milliseconds(flags, "health-interval-ms") ?? TimeSpan.FromSeconds(5),
             Console = flags.GetValueOrDefault("console") ?? "/dev/console",
+            ProcRoot = flags.GetValueOrDefault("proc-root") ?? "/proc",
         };
     }
 

@@ -8,8 +8,9 @@ using NodeAgent.Transport;
 namespace NodeAgent.Host;
 
 /// <summary>
-/// The agent's loops: register (again on 409), heartbeat at the director's interval, long-poll for
-/// commands, and the lease: with no successful heartbeat for the lease, every job stops.
+/// The agent's loops: register (again on 409), heartbeat at the director's interval (the registration's,
+/// then whatever a heartbeat answer names), long-poll for commands, and the lease: with no successful
+/// heartbeat for the lease, every job stops.
 /// Network errors are retried forever; nothing here exits on them.
 /// </summary>
 internal sealed class AgentHost(AgentOptions options, TextWriter log)
@@ -22,9 +23,10 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
     private const int PollWaitMs = 25_000;
 
     private readonly Lock _lock = new();
+    private readonly LoadSampler _load = new(options.ProcRoot);
     private long _lastSuccess = Stopwatch.GetTimestamp();
     private TimeSpan _lease = s_defaultLease;
-    private TimeSpan _interval = TimeSpan.FromSeconds(1);
+    private TimeSpan _interval = HeartbeatInterval.Default;
     private bool _leaseLost;
 
     // Environment.TickCount64 counts milliseconds since boot: starting there, a restarted agent's
@@ -43,6 +45,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
         [
             new Prepare(context), new Apply(context), new Start(context), new Stop(context),
             new RunErrand(context), new GetState(context), new FetchLogs(context), new Reboot(context),
+            new UpdateGroup(context),
         ];
         var dispatcher = new CommandDispatcher(context, new EpochStore(paths), actions, cancellation);
         log.WriteLine($"ubd-agent {Version}: node {options.Mac}, director {options.Director}, data {paths.Root}, {instances.All.Count} instance(s) on disk");
@@ -55,7 +58,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
             {
                 var ack = await director.RegisterAsync(Registration(instances), cancellation).ConfigureAwait(false);
                 backoff.Reset();
-                Renew(TimeSpan.FromMilliseconds(ack.LeaseMs), ack.HeartbeatIntervalMs > 0 ? TimeSpan.FromMilliseconds(ack.HeartbeatIntervalMs) : TimeSpan.FromSeconds(1));
+                Renew(TimeSpan.FromMilliseconds(ack.LeaseMs), HeartbeatInterval.FromRegistration(ack.HeartbeatIntervalMs));
                 Announce(ack);
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 var heartbeats = HeartbeatLoopAsync(director, instances, session.Token);
@@ -85,7 +88,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
             AgentVersion = Version,
             Address = NodeFacts.Address(),
             Cores = NodeFacts.Cores(),
-            MemoryBytes = NodeFacts.Memory().Total,
+            MemoryBytes = _load.Memory().Total,
             Leaf = KernelCommandLine.LeafOf(kernel),
             Edition = NodeFacts.Edition(),
             Instances = instances.Snapshot(),
@@ -104,7 +107,13 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
             {
                 var heartbeat = new AgentHeartbeat { BootId = bootId, Sequence = Interlocked.Increment(ref _sequence), Load = Load(instances), Instances = instances.Snapshot() };
                 var ack = await director.HeartbeatAsync(heartbeat, cancellation).ConfigureAwait(false);
-                Renew(TimeSpan.FromMilliseconds(ack.LeaseMs), null);
+                var interval = HeartbeatInterval.FromAck(ack.HeartbeatIntervalMs);
+                if (interval is { } asked && asked != NamedInterval())
+                {
+                    log.WriteLine($"ubd-agent: heartbeat interval now {asked.TotalMilliseconds} ms");
+                }
+
+                Renew(TimeSpan.FromMilliseconds(ack.LeaseMs), interval);
                 failures = 0;
             }
             catch (ConflictException)
@@ -177,25 +186,11 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
         }
     }
 
-    private LoadReport Load(InstanceTable instances)
-    {
-        var cores = NodeFacts.Cores();
-        var (total, available) = NodeFacts.Memory();
-        double? jobLoad = null;
-        foreach (var instance in instances.All)
-        {
-            foreach (var job in instance.Spec?.Jobs ?? [])
-            {
-                var text = KernelCommandLine.ReadOrEmpty(Path.Combine(instance.Environment(job).JobDirectory, "load")).Trim();
-                if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
-                {
-                    jobLoad = Math.Max(jobLoad ?? 0, Math.Clamp(value, 0, 1));
-                }
-            }
-        }
-
-        return new LoadReport(NodeFacts.LoadAverage() / Math.Max(1, cores), cores, total - available, total, jobLoad);
-    }
+    /// <summary>Host figures, and job figures of running instances only: a stopped job's last word is no load.</summary>
+    private LoadReport Load(InstanceTable instances) =>
+        _load.Sample(
+            NodeFacts.Cores(),
+            instances.All.Where(instance => instance.HasRunningJobs).SelectMany(instance => (instance.Spec?.Jobs ?? []).Select(job => instance.Environment(job).JobDirectory)));
 
     private void Renew(TimeSpan lease, TimeSpan? interval)
     {
@@ -216,6 +211,14 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
     }
 
     private TimeSpan Interval()
+    {
+        lock (_lock)
+        {
+            return HeartbeatInterval.Within(_interval, _lease);
+        }
+    }
+
+    private TimeSpan NamedInterval()
     {
         lock (_lock)
         {

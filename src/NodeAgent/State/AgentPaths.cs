@@ -3,7 +3,7 @@ namespace NodeAgent.State;
 /// <summary>
 /// The agent's data directory: everything it must remember across its own restarts.
 /// <c>epochs/ID</c> (highest accepted epoch; kept after removal so fencing outlives the files),
-/// <c>staging/ID/EPOCH/</c> (a prepared archive), <c>instances/ID/{state.json,current/,run/}</c> and
+/// <c>staging/ID/EPOCH/</c> (a prepared archive), <c>instances/ID/{state.json,group.json,current/,run/}</c> and
 /// <c>logs/ID/JOB.log</c>.
 /// </summary>
 internal sealed class AgentPaths(string root)
@@ -17,6 +17,9 @@ internal sealed class AgentPaths(string root)
     public string Instance(string id) => Path.Combine(Instances, Safe(id));
 
     public string InstanceState(string id) => Path.Combine(Instance(id), "state.json");
+
+    /// <summary>The instance's service group as last pushed (update_group); outside current/, so an apply keeps it.</summary>
+    public string GroupFile(string id) => Path.Combine(Instance(id), "group.json");
 
     public string Current(string id) => Path.Combine(Instance(id), "current");
 

@@ -4,11 +4,12 @@ using NodeAgent.State;
 
 namespace NodeAgent.Supervision;
 
-/// <summary>What every job script sees: its directory, its instance, and the instance's packages.</summary>
-internal sealed record JobEnvironment(string InstanceId, int InstanceIndex, string JobDirectory, string PackagesDirectory)
+/// <summary>What every job script sees: its directory, its instance, the instance's packages, and where its
+/// service group's <c>group.json</c> is (the file exists once the director has sent one).</summary>
+internal sealed record JobEnvironment(string InstanceId, int InstanceIndex, string JobDirectory, string PackagesDirectory, string GroupFile)
 {
     public static JobEnvironment For(AgentPaths paths, string instanceId, int index, string job) =>
-        new(instanceId, index, paths.Job(instanceId, job), paths.Packages(instanceId));
+        new(instanceId, index, paths.Job(instanceId, job), paths.Packages(instanceId), paths.GroupFile(instanceId));
 
     /// <summary>A <c>/bin/sh</c> start of <paramref name="script"/> as a session leader (its pid is its group id),
     /// stdin from /dev/null, stdout and stderr to <paramref name="appendTo"/> or, when null, one pipe.</summary>
@@ -34,6 +35,7 @@ internal sealed record JobEnvironment(string InstanceId, int InstanceIndex, stri
         start.Environment["UBD_INSTANCE_ID"] = InstanceId;
         start.Environment["UBD_INSTANCE_INDEX"] = InstanceIndex.ToString(CultureInfo.InvariantCulture);
         start.Environment["UBD_PACKAGES_DIR"] = PackagesDirectory;
+        start.Environment["UBD_GROUP_FILE"] = GroupFile;
         return start;
     }
 

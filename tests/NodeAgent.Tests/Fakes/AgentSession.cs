@@ -28,10 +28,11 @@ public sealed class AgentSession : IAsyncDisposable
 
     public AgentProcess Agent { get; private set; }
 
-    public static async Task<AgentSession> StartAsync(int leaseMs = 10_000, params string[] extra)
+    public static async Task<AgentSession> StartAsync(int leaseMs = 10_000, int heartbeatIntervalMs = 200, params string[] extra)
     {
         var director = await FakeDirector.StartAsync();
         director.LeaseMs = leaseMs;
+        director.HeartbeatIntervalMs = heartbeatIntervalMs;
         var root = Directory.CreateTempSubdirectory("ubd-agent-test-").FullName;
         var session = new AgentSession(director, root, extra);
         await session.WaitRegisteredAsync(1);

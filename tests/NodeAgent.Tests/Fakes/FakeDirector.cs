@@ -34,6 +34,9 @@ public sealed class FakeDirector : IAsyncDisposable
 
     public int LeaseMs { get; set; } = 10_000;
 
+    /// <summary>The interval heartbeat answers name (null: they name none and the registration's holds).</summary>
+    public int? AckHeartbeatIntervalMs { get; set; }
+
     public volatile bool Unresponsive;
 
     public volatile bool ConflictOnce;
@@ -127,7 +130,7 @@ public sealed class FakeDirector : IAsyncDisposable
             }
 
             _heartbeats.Enqueue((_clock.Elapsed, heartbeat!));
-            return Results.Json(new HeartbeatAck(LeaseMs, false), AgentJson.Default.HeartbeatAck);
+            return Results.Json(new HeartbeatAck(LeaseMs, false, AckHeartbeatIntervalMs), AgentJson.Default.HeartbeatAck);
         });
 
         app.MapGet(AgentProtocol.Commands, async (HttpContext context, int waitMs) =>
