@@ -25,7 +25,7 @@ internal static class ServiceGroupGen
             from window in Milliseconds(1, Day)
             select (MeltdownGuard?)new MeltdownGuard(share, window));
 
-    private static Gen<FailoverPolicy> Failover =>
+    public static Gen<FailoverPolicy> Failover =>
         from heartbeat in Milliseconds(ManifestReader.MinHeartbeatMs, ManifestReader.MaxHeartbeatMs)
         from suspect in Gen.Choose(1, 20)
         from dead in Gen.Choose(suspect + 1, suspect + 20)
@@ -37,7 +37,7 @@ internal static class ServiceGroupGen
         from meltdown in Meltdown
         select new FailoverPolicy(heartbeat, suspect, dead, lease, fence, giveBack, failing, orphan, meltdown);
 
-    private static Gen<BalancePolicy> Balance(int instances) =>
+    public static Gen<BalancePolicy> Balance(int instances) =>
         from metric in Gen.Elements(BalancePolicy.Cpu, BalancePolicy.Memory, BalancePolicy.Job)
         from high in Gen.Choose(1, 100)
         from low in Gen.Choose(0, high - 1)
@@ -46,7 +46,7 @@ internal static class ServiceGroupGen
         from maxMoves in Gen.Choose(0, ManifestReader.MaxInstances)
         select new BalancePolicy(metric, high, low, minAvailable, interval, maxMoves);
 
-    private static Gen<AutoscalePolicy?> Autoscale(int instances) =>
+    public static Gen<AutoscalePolicy?> Autoscale(int instances) =>
         instances == 0
             ? Gen.Constant<AutoscalePolicy?>(null)
             : Gen.OneOf(
@@ -60,7 +60,7 @@ internal static class ServiceGroupGen
                 select (AutoscalePolicy?)new AutoscalePolicy(min, max, above, below, cooldown, delete));
 
     /// <summary>DNS SRV service names, unique by their index.</summary>
-    private static Gen<(string, int)[]> Ports =>
+    public static Gen<(string, int)[]> Ports =>
         from names in ManifestGen.Between(
             from first in Gen.Elements("abcdefghijklmnopqrstuvwxyz".ToCharArray())
             from rest in Gen.Elements("", "x", "ttp", "dmin-api", "9", "a-b")
