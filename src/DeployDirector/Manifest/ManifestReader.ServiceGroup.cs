@@ -52,7 +52,7 @@ internal sealed partial class ManifestReader
         }
     }
 
-    private Dictionary<string, int>? ReadPorts(ManifestNode node)
+    private ReadOnlyDictionary<string, int>? ReadPorts(ManifestNode node)
     {
         if (!_context.Visit(node))
         {
@@ -76,6 +76,6 @@ internal sealed partial class ManifestReader
                 ports[name] = port;
             }
         }
-        return _context.ErrorCount == errors ? ports : null;
+        return _context.ErrorCount == errors ? ports.AsReadOnly() : null;
     }
 }
