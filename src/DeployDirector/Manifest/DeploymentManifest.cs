@@ -90,6 +90,17 @@ public sealed record InstanceGroup
     /// <summary>The group's own update block, when it overrides the deployment's.</summary>
     public UpdatePolicy? Update { get; init; }
 
+    /// <summary>How lost members are noticed and their instances moved (errand groups keep the default, unused).</summary>
+    public FailoverPolicy Failover { get; init; } = FailoverPolicy.Default;
+
+    public BalancePolicy Balance { get; init; } = BalancePolicy.Default;
+
+    /// <summary>Null when the group keeps its <see cref="Instances"/> fixed.</summary>
+    public AutoscalePolicy? Autoscale { get; init; }
+
+    /// <summary>Named TCP ports the group's jobs listen on, for endpoint lists and DNS SRV records.</summary>
+    public IReadOnlyDictionary<string, int> Ports { get; init; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, int>.Empty;
+
     public required SourcePosition Position { get; init; }
 
     /// <summary>Where <c>instances:</c> and <c>placement:</c> stand (placement errors point there).</summary>

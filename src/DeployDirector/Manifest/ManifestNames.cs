@@ -11,6 +11,7 @@ internal static partial class ManifestNames
 
     // UnionBlock's layer names, without '@': the edition number is added after it.
     public const string LineageRule = "a lineage name (letters, digits, '.', '_', '-', starting with a letter or digit)";
+    public const string PortRule = "1 to 15 lowercase letters, digits or '-', starting with a letter, no '--' and no '-' at the end (a DNS SRV service name)";
     public const string EditionRule = "a lineage (base) or one of its editions (base@3)";
 
     /// <summary>Deployment and instance group names: they become parts of node and leaf names.</summary>
@@ -29,6 +30,10 @@ internal static partial class ManifestNames
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(@[1-9][0-9]{0,8})?$")]
     public static partial Regex Edition();
+
+    /// <summary>Port names: RFC 6335 service names, as DNS SRV records carry them (<c>_http._tcp</c>).</summary>
+    [GeneratedRegex("^(?=.{1,15}$)[a-z](-?[a-z0-9])*$")]
+    public static partial Regex Port();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,128}$")]
     public static partial Regex Variable();

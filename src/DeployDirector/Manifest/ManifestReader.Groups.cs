@@ -10,7 +10,8 @@ internal sealed partial class ManifestReader
     public const int MaxInstances = 1000;
 
     private static readonly string[] GroupKeys =
-        ["name", "instances", "spares", "stemcell", "branch", "lifecycle", "placement", "resources", "update", "jobs"];
+        ["name", "instances", "spares", "stemcell", "branch", "lifecycle", "placement", "resources", "update",
+            "failover", "balance", "autoscale", "ports", "jobs"];
 
     private static readonly string[] PlacementKeys = ["labels", "failure_domain"];
     private static readonly string[] ResourceKeys = ["cores", "memory"];
@@ -44,6 +45,7 @@ internal sealed partial class ManifestReader
         {
             _context.Error(fields.Optional("spares")!.Position, "an errand group keeps no hot spares: set 'spares' to 0 or remove it");
         }
+        ServicePolicies? policies = ReadServicePolicies(fields, instances, lifecycle);
         Placement? placement = fields.Optional("placement") is { } p ? ReadPlacement(p) : Placement.Anywhere;
         Resources? resources = fields.Optional("resources") is { } r ? ReadResources(r) : Resources.None;
         UpdatePolicy? update = null;
@@ -60,7 +62,8 @@ internal sealed partial class ManifestReader
                 jobs.Add(read);
             }
         }
-        if (_context.ErrorCount != errors || name is null || instances is null || spares is null || stemcell is null || lifecycle is null || placement is null || resources is null)
+        if (_context.ErrorCount != errors || name is null || instances is null || spares is null || stemcell is null || lifecycle is null
+            || policies is null || placement is null || resources is null)
         {
             return;
         }
@@ -76,6 +79,10 @@ internal sealed partial class ManifestReader
             Resources = resources,
             Jobs = jobs,
             Update = update,
+            Failover = policies.Failover,
+            Balance = policies.Balance,
+            Autoscale = policies.Autoscale,
+            Ports = policies.Ports,
             Position = fields.Position,
             InstancesPosition = fields.KeyPosition("instances") ?? fields.Position,
             PlacementPosition = fields.KeyPosition("placement") ?? fields.Position,

@@ -75,6 +75,18 @@ internal static class ManifestEmitter
             s.Append("    update:\n");
             Update(s, update, "      ");
         }
+        if (g.Lifecycle != Contracts.Lifecycle.Errand)
+        {
+            ServiceBlocks(s, g);
+        }
+        if (g.Ports.Count > 0)
+        {
+            s.Append("    ports:\n");
+            foreach ((string name, int port) in g.Ports)
+            {
+                s.Append($"      {name}: {port}\n");
+            }
+        }
         s.Append("    jobs:\n");
         foreach (JobRef j in g.Jobs)
         {
@@ -100,6 +112,24 @@ internal static class ManifestEmitter
                     s.Append($"          {Quote(link)}:\n            from: {Quote(from.From)}\n            optional: {(from.Optional ? "true" : "false")}\n");
                 }
             }
+        }
+    }
+
+    /// <summary>A service group's failover, balance and autoscale blocks, every key written (milliseconds, percentages with '%').</summary>
+    private static void ServiceBlocks(StringBuilder s, InstanceGroup g)
+    {
+        FailoverPolicy f = g.Failover;
+        s.Append($"    failover:\n      heartbeat: {f.HeartbeatMs}\n      suspect_after: {f.SuspectAfter}\n      dead_after: {f.DeadAfter}\n");
+        s.Append($"      lease: {f.LeaseMs}\n      fence: {(f.Fence ? "true" : "false")}\n      give_back: {(f.GiveBack ? "true" : "false")}\n");
+        s.Append($"      failing_after: {f.FailingAfterMs}\n      orphan_alert: {f.OrphanAlertMs}\n");
+        s.Append(f.Meltdown is { } m ? $"      meltdown: {{ share: {m.SharePercent}%, window: {m.WindowMs} }}\n" : "      meltdown: off\n");
+        BalancePolicy b = g.Balance;
+        s.Append($"    balance:\n      metric: {b.Metric}\n      high_water: {b.HighWaterPercent}%\n      low_water: {b.LowWaterPercent}%\n");
+        s.Append($"      min_available: {b.MinAvailable}\n      interval: {b.IntervalMs}\n      max_moves: {b.MaxMoves}\n");
+        if (g.Autoscale is { } a)
+        {
+            s.Append($"    autoscale:\n      min: {a.Min}\n      max: {a.Max}\n      scale_out_above: {a.ScaleOutAbovePercent}%\n");
+            s.Append($"      scale_in_below: {a.ScaleInBelowPercent}%\n      cooldown: {a.CooldownMs}\n      release: {(a.DeleteReleased ? "delete" : "keep")}\n");
         }
     }
 

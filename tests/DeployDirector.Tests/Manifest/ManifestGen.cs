@@ -82,7 +82,8 @@ internal static class ManifestGen
         select new JobDraft(name, release, properties, provides, renamed, consumes, picks, optional);
 
     private sealed record GroupDraft(string Name, int Instances, int Spares, int Stemcell, string? Branch, bool Errand,
-        Placement Placement, Resources Resources, UpdatePolicy? Update, JobDraft[] Jobs);
+        Placement Placement, Resources Resources, UpdatePolicy? Update, JobDraft[] Jobs,
+        FailoverPolicy Failover, BalancePolicy Balance, AutoscalePolicy? Autoscale, (string, int)[] Ports);
 
     private static Gen<GroupDraft> Group(string name) =>
         from instances in Gen.Choose(0, 1000)
@@ -98,9 +99,18 @@ internal static class ManifestGen
         from update in Gen.OneOf(Gen.Constant<UpdatePolicy?>(null), Update.Select(u => (UpdatePolicy?)u))
         from jobNames in Names(Lower + "_.-", 1, 3)
         from jobs in Sequence(jobNames.Select(Job).ToArray())
+        from failover in ServiceGroupGen.Failover
+        from balance in ServiceGroupGen.Balance(instances)
+        from autoscale in ServiceGroupGen.Autoscale(instances)
+        from ports in ServiceGroupGen.Ports
         select new GroupDraft(name, instances, errand ? 0 : spares, stemcell, branch, errand,
             new Placement(labelNames.Select((l, i) => (l, labelValues[i])).ToDictionary(p => p.l, p => p.Item2), domain),
-            new Resources(cores, memory), update, jobs);
+            new Resources(cores, memory), update, jobs,
+            // Errand groups take no service-group blocks: they keep the defaults.
+            errand ? FailoverPolicy.Default : failover,
+            errand ? BalancePolicy.Default with { MinAvailable = Math.Min(instances, BalancePolicy.Default.MinAvailable) } : balance,
+            errand ? null : autoscale,
+            ports);
 
     private static Gen<T[]> Sequence<T>(Gen<T>[] gens) =>
         gens.Aggregate(Gen.Constant(Array.Empty<T>()), (acc, g) => from xs in acc from x in g select xs.Append(x).ToArray());
@@ -142,6 +152,10 @@ internal static class ManifestGen
                 Resources = g.Resources,
                 // A group's update block inherits what it leaves out; the emitter writes every key but an absent min_available.
                 Update = g.Update is { } u ? u with { MinAvailable = u.MinAvailable ?? update.MinAvailable } : null,
+                Failover = g.Failover,
+                Balance = g.Balance,
+                Autoscale = g.Autoscale,
+                Ports = g.Ports.ToDictionary(p => p.Item1, p => p.Item2),
                 Jobs = [.. g.Jobs.Select(j => new JobRef(
                     j.Name,
                     releaseNames[j.Release % releaseNames.Length],

@@ -22,6 +22,10 @@ public sealed class ManifestLoaderTests
               placement [role=web] domain zone @28:5
               resources cores 1 memory 268435456
               update canaries 0 max_in_flight 50% canary 1000-30000 update 5000 serial True min_available 1
+              failover heartbeat 1000 suspect 2 dead 3 lease 10000 fence True give_back False failing 10000 orphan 300000 meltdown 50%/30000
+              balance cpu high 80% low 50% min_available 1 interval 10000 max_moves 0
+              autoscale -
+              ports []
               job httpd release demo @32:9 properties {"port":80,"title":"Hello","tls":{"enabled":false},"ratio":0.5,"tags":["a","1",null]}
                 provides web as web-servers
                 consumes backend from backend-api optional False @36:21
@@ -29,6 +33,10 @@ public sealed class ManifestLoaderTests
               placement [] domain - @37:5
               resources cores 0 memory 0
               update -
+              failover heartbeat 1000 suspect 2 dead 3 lease 10000 fence True give_back False failing 10000 orphan 300000 meltdown 50%/30000
+              balance cpu high 80% low 50% min_available 1 interval 10000 max_moves 0
+              autoscale -
+              ports []
               job server release other @41:9 properties {}
                 provides backend as backend-api
                 consumes web from web-servers optional False @44:21
@@ -36,6 +44,10 @@ public sealed class ManifestLoaderTests
               placement [] domain - @45:5
               resources cores 0 memory 0
               update -
+              failover heartbeat 1000 suspect 2 dead 3 lease 10000 fence True give_back False failing 10000 orphan 300000 meltdown 50%/30000
+              balance cpu high 80% low 50% min_available 1 interval 10000 max_moves 0
+              autoscale -
+              ports []
               job run release demo @50:9 properties {}
 
             """;

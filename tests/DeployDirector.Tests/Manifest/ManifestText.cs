@@ -34,6 +34,10 @@ internal static class ManifestText
             s.AppendLine($"  placement [{labels}] domain {g.Placement.FailureDomain ?? "-"}{At(g.PlacementPosition)}");
             s.AppendLine($"  resources cores {g.Resources.Cores} memory {g.Resources.MemoryBytes}");
             s.AppendLine($"  update {(g.Update is null ? "-" : Of(g.Update))}");
+            s.AppendLine($"  {Of(g.Failover)}");
+            s.AppendLine($"  balance {g.Balance.Metric} high {g.Balance.HighWaterPercent}% low {g.Balance.LowWaterPercent}% min_available {g.Balance.MinAvailable} interval {g.Balance.IntervalMs} max_moves {g.Balance.MaxMoves}");
+            s.AppendLine($"  autoscale {(g.Autoscale is { } a ? $"{a.Min}-{a.Max} out {a.ScaleOutAbovePercent}% in {a.ScaleInBelowPercent}% cooldown {a.CooldownMs} delete {a.DeleteReleased}" : "-")}");
+            s.AppendLine($"  ports [{string.Join(",", g.Ports.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"))}]");
             foreach (JobRef j in g.Jobs)
             {
                 s.AppendLine($"  job {j.Name} release {j.Release}{At(j.Position)} properties {j.Properties.ToJsonString()}");
@@ -49,6 +53,10 @@ internal static class ManifestText
         }
         return s.ToString();
     }
+
+    private static string Of(FailoverPolicy f) =>
+        $"failover heartbeat {f.HeartbeatMs} suspect {f.SuspectAfter} dead {f.DeadAfter} lease {f.LeaseMs} fence {f.Fence} give_back {f.GiveBack} "
+        + $"failing {f.FailingAfterMs} orphan {f.OrphanAlertMs} meltdown {(f.Meltdown is { } m ? $"{m.SharePercent}%/{m.WindowMs}" : "off")}";
 
     private static string Of(UpdatePolicy u) =>
         $"canaries {u.Canaries} max_in_flight {u.MaxInFlight} canary {u.CanaryWatchTime} update {u.UpdateWatchTime} serial {u.Serial} min_available {u.MinAvailable?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}";

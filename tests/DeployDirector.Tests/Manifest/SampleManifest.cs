@@ -73,13 +73,7 @@ internal static class SampleManifest
     }
 
     /// <summary>The manifest with line <c>"n"</c> or lines <c>"n-m"</c> replaced by <paramref name="replacement"/>.</summary>
-    public static string With(string lines, string replacement)
-    {
-        string[] range = lines.Split('-');
-        int from = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
-        int to = range.Length > 1 ? int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture) : from;
-        return Text(Lines.Take(from - 1).Append(replacement).Concat(Lines.Skip(to)));
-    }
+    public static string With(string lines, string replacement) => ManifestLines.With(Lines, lines, replacement);
 
     /// <summary>The manifest with several lines replaced at once.</summary>
     public static string With(params (int Line, string Text)[] replacements)
@@ -92,5 +86,5 @@ internal static class SampleManifest
         return Text(lines);
     }
 
-    private static string Text(IEnumerable<string> lines) => string.Join('\n', lines) + "\n";
+    private static string Text(IEnumerable<string> lines) => ManifestLines.Text(lines);
 }
