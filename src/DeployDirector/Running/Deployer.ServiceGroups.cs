@@ -45,6 +45,23 @@ public sealed partial class Deployer
     {
         Instances = group.Instances,
         Spares = group.Spares,
+        HeartbeatMs = group.Failover.HeartbeatMs,
+        SuspectAfter = group.Failover.SuspectAfter,
+        DeadAfter = group.Failover.DeadAfter,
+        LeaseMs = group.Failover.LeaseMs,
+        Fence = group.Failover.Fence,
+        GiveBack = group.Failover.GiveBack,
+        FailingAfterMs = group.Failover.FailingAfterMs,
+        OrphanAlertMs = group.Failover.OrphanAlertMs,
+        MeltdownSharePercent = group.Failover.Meltdown?.SharePercent,
+        MeltdownWindowMs = group.Failover.Meltdown?.WindowMs ?? 0,
+        Metric = group.Balance.Metric,
+        HighWaterPercent = group.Balance.HighWaterPercent,
+        LowWaterPercent = group.Balance.LowWaterPercent,
+        MinAvailable = group.Balance.MinAvailable,
+        BalanceIntervalMs = group.Balance.IntervalMs,
+        MaxMoves = group.Balance.MaxMoves,
+        Autoscale = group.Autoscale is { } a ? new ScalePolicy(a.Min, a.Max, a.ScaleOutAbovePercent, a.ScaleInBelowPercent, a.CooldownMs, a.DeleteReleased) : null,
     };
 
     /// <summary>The instance's archive as its current record places it (the record names its new holder).</summary>
