@@ -153,6 +153,58 @@ public sealed class ExportGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Closing_under_pipelined_writes_acknowledges_only_whole_writes()
+    {
+        const int Writes = 64;
+        byte[] before = TestServer.Pattern(0, Writes * 4096);
+        using RawNbdClient writer = await _server.ConnectToAsync("disk");
+        Task send = Task.Run(async () =>
+        {
+            try
+            {
+                for (int i = 0; i < Writes; i++)
+                {
+                    await writer.SendRequestAsync(1, (ulong)i, (ulong)i * 4096, 4096, payload: Enumerable.Repeat((byte)(0x80 + i), 4096).ToArray());
+                }
+            }
+            catch (Exception exception) when (exception is IOException or TimeoutException)
+            {
+                // the server hung up while requests were still going out
+            }
+        });
+        var acknowledged = new List<int>();
+        try
+        {
+            while (true)
+            {
+                (uint error, ulong cookie) = await writer.ReadSimpleReplyAsync();
+                Assert.Equal(0u, error);
+                acknowledged.Add((int)cookie);
+                if (acknowledged.Count == 5)
+                {
+                    Connections.Close("disk", Reason);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or EndOfStreamException)
+        {
+            // closed
+        }
+        await send;
+        Assert.InRange(acknowledged.Count, 5, Writes);
+
+        byte[] disk = new byte[Writes * 4096];
+        Assert.Equal(UnionBlock.Abstractions.BlockError.None, _server.Disk.Read(0, disk));
+        for (int i = 0; i < Writes; i++)
+        {
+            byte[] block = disk[(i * 4096)..((i + 1) * 4096)];
+            bool written = block.All(b => b == (byte)(0x80 + i));
+            Assert.True(written || block.SequenceEqual(before[(i * 4096)..((i + 1) * 4096)]), $"block {i} is half-written");
+            Assert.True(written || !acknowledged.Contains(i), $"write {i} was acknowledged but is not on the disk");
+        }
+    }
+
+    [Fact]
     public async Task Connections_that_left_are_not_counted()
     {
         using (RawNbdClient client = await _server.ConnectToAsync("disk"))

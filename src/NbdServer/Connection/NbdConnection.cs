@@ -43,16 +43,23 @@ public sealed partial class NbdConnection
     }
 
     /// <summary>
-    /// Ends the connection at once from another thread (its export was fenced): no further request
-    /// is executed and no further reply is sent, so nothing the client sends from now on is
-    /// acknowledged; the transport is shut down so a blocked read returns.
+    /// Ends the connection at once from another thread (the host withdrew its export): no further
+    /// request is executed, and the transport is shut down before this returns, so no reply leaves
+    /// afterwards and a blocked read returns. Safe to call while the connection is ending anyway.
     /// </summary>
     public void Revoke(string reason)
     {
         _revoked = reason;
         _logger.LogWarning("{Peer}: closing connection: {Reason}", _peer, reason);
         _abortTransport?.Invoke();
-        _input.CancelPendingRead();
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection ended on its own meanwhile.
+        }
     }
 
     /// <summary>Serves the connection until the client leaves, breaks the protocol, or the server shuts down.</summary>
