@@ -16,7 +16,7 @@ public sealed class TestServer : IAsyncDisposable
     public const long DiskSize = 1 << 20;
     private readonly NbdListener _listener;
 
-    public TestServer(NbdServerOptions? options = null)
+    public TestServer(NbdServerOptions? options = null, INbdExportGate? gate = null)
     {
         Disk = new MemoryBlockDevice(DiskSize);
         byte[] pattern = Pattern(0, (int)(DiskSize / 2));
@@ -24,7 +24,7 @@ public sealed class TestServer : IAsyncDisposable
         Disk.WriteZeroes(DiskSize / 2, DiskSize / 2, ZeroFlags.None);
         ReadOnly = new MemoryBlockDevice(DiskSize, readOnly: true);
         var exports = new DeviceExportProvider(new Dictionary<string, IBlockDevice> { ["disk"] = Disk, ["ro"] = ReadOnly }, defaultExportName: "disk");
-        _listener = new NbdListener(new IPEndPoint(IPAddress.Loopback, 0), exports, options ?? new NbdServerOptions(), NullLogger.Instance);
+        _listener = new NbdListener(new IPEndPoint(IPAddress.Loopback, 0), exports, options ?? new NbdServerOptions(), NullLogger.Instance, gate);
         _listener.Start();
     }
 

@@ -29,7 +29,11 @@ public sealed record NodeInfo(
     long BytesReadFromShared,
     long BytesWritten,
     string? EditionSetting,
-    string? KernelArgs);
+    string? KernelArgs)
+{
+    /// <summary>The node's fence when it is fenced (its leaf refuses it), else null.</summary>
+    public NodeFence? Fence { get; init; }
+}
 
 /// <summary>What a booting node gets: its leaf (the NBD export) and its kernel arguments.</summary>
 public sealed record BootPlan(string Mac, string Leaf, bool Registered, int Boot, string KernelArgs, string? MovedTo);
@@ -176,7 +180,10 @@ public sealed partial class ImageTreeService
         LayerRecord? parent = leaf?.ParentId is { } id ? Layers.Get(id) : null;
         UnionBlock.Union.IoCounters io = node.Io + (leaf is null ? default : Layers.Counters(leaf));
         return new NodeInfo(node.Mac, node.Leaf, parent is null ? null : GroupOf(parent), parent?.Name, node.Boots, node.FirstSeen, node.LastBoot,
-            leaf is not null && IsAttached(leaf), io.Read, io.Read - io.ReadFromLeaf, io.Written, node.Edition, KernelArgsFor(node));
+            leaf is not null && IsAttached(leaf), io.Read, io.Read - io.ReadFromLeaf, io.Written, node.Edition, KernelArgsFor(node))
+        {
+            Fence = FenceOf(node.Mac),
+        };
     }
 
     private string KernelArgsFor(NodeRecord node)

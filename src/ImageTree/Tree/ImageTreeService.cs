@@ -21,6 +21,7 @@ public sealed partial class ImageTreeService : IDisposable
         Layers = layers;
         Layers.QuotaEvent += OnQuotaEvent;
         LoadAttachments();
+        LoadFences();
         _nextEvent = LastEventSequence() + 1;
     }
 

@@ -41,7 +41,15 @@ public sealed partial class NbdConnection
                 OptionOutcome outcome = data is null
                     ? Reply(option, NbdWire.RepErrTooBig, "option data is too large")
                     : HandleOption(option, data);
-                await _output.FlushAsync(cancellation).ConfigureAwait(false);
+                try
+                {
+                    await _output.FlushAsync(cancellation).ConfigureAwait(false);
+                }
+                catch
+                {
+                    outcome.Export?.Dispose(); // the client never heard it was chosen
+                    throw;
+                }
                 switch (outcome.Kind)
                 {
                     case OptionOutcomeKind.Continue:

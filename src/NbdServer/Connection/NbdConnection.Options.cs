@@ -43,10 +43,11 @@ public sealed partial class NbdConnection
         {
             NbdProtocolException.Throw(ProtocolViolation.UnknownExportOnExportName, "malformed export name");
         }
-        NbdExport? export = Open(name, transmission: true, out string? error);
+        NbdExport? export = Open(name, transmission: true, out uint refusal, out string? error);
         if (export is null)
         {
-            NbdProtocolException.Throw(ProtocolViolation.UnknownExportOnExportName, error ?? name);
+            NbdProtocolException.Throw(
+                refusal == NbdWire.RepErrPolicy ? ProtocolViolation.ExportRefusedOnExportName : ProtocolViolation.UnknownExportOnExportName, error ?? name);
         }
         int length = 10 + (_noZeroes ? 0 : ExportNameZeroPadding);
         Span<byte> reply = _output.GetSpan(length)[..length];
@@ -82,10 +83,10 @@ public sealed partial class NbdConnection
         {
             return Reply(option, NbdWire.RepErrInvalid, "malformed NBD_OPT_INFO/GO request");
         }
-        NbdExport? export = Open(name, transmission: option == NbdWire.OptGo, out string? error);
+        NbdExport? export = Open(name, transmission: option == NbdWire.OptGo, out uint refusal, out string? error);
         if (export is null)
         {
-            return Reply(option, NbdWire.RepErrUnknown, error ?? $"no export named '{name}'");
+            return Reply(option, refusal, error ?? $"no export named '{name}'");
         }
         WriteExportInfo(option, export);
         if (requests.Contains(NbdWire.InfoName))
@@ -160,10 +161,10 @@ public sealed partial class NbdConnection
         {
             return Reply(option, NbdWire.RepErrInvalid, "malformed metadata context request");
         }
-        NbdExport? export = Open(exportName, transmission: false, out string? error);
+        NbdExport? export = Open(exportName, transmission: false, out uint refusal, out string? error);
         if (export is null)
         {
-            return Reply(option, NbdWire.RepErrUnknown, error ?? $"no export named '{exportName}'");
+            return Reply(option, refusal, error ?? $"no export named '{exportName}'");
         }
         bool depthSupported = (export.Device.Capabilities & DeviceCapabilities.AllocationDepth) != 0;
         string resolvedName = export.Name;
@@ -199,8 +200,13 @@ public sealed partial class NbdConnection
         Reply(option, NbdWire.RepMetaContext, payload);
     }
 
-    private NbdExport? Open(string name, bool transmission, out string? error)
+    /// <summary>Resolves and opens an export, asking the gate before and after. For transmission
+    /// the connection registers first and asks the gate last, so a revoke of the export that
+    /// starts refusing cannot miss it; the registration ends with the export.</summary>
+    /// <param name="refusal">The error reply when null is returned: unknown, or refused by policy.</param>
+    private NbdExport? Open(string name, bool transmission, out uint refusal, out string? error)
     {
+        refusal = NbdWire.RepErrUnknown;
         if (name.Length == 0)
         {
             name = _exports.DefaultExportName;
@@ -210,7 +216,31 @@ public sealed partial class NbdConnection
                 return null;
             }
         }
-        return _exports.TryOpen(name, new ExportUse(_peer, transmission), out error);
+        if (_gate?.Refusal(name) is { } denied)
+        {
+            refusal = NbdWire.RepErrPolicy;
+            error = denied;
+            return null;
+        }
+        NbdExport? export = _exports.TryOpen(name, new ExportUse(_peer, transmission), out error);
+        if (export is null)
+        {
+            return null;
+        }
+        IDisposable? registration = transmission ? _connections?.Enter(export.Name, Revoke) : null;
+        if ((transmission || export.Name != name) && _gate?.Refusal(export.Name) is { } late)
+        {
+            registration?.Dispose();
+            export.Dispose();
+            refusal = NbdWire.RepErrPolicy;
+            error = late;
+            return null;
+        }
+        return registration is null ? export : new NbdExport(export.Name, export.Device, export.Description, () =>
+        {
+            registration.Dispose();
+            export.Dispose();
+        });
     }
 
     /// <summary>Flags advertised for an export: only what the device reports it can do.</summary>

@@ -23,6 +23,11 @@ public sealed partial class NbdConnection
         while (true)
         {
             ReadResult result = await _input.ReadAsync(_shutdown).ConfigureAwait(false);
+            if (_revoked is not null)
+            {
+                _input.AdvanceTo(result.Buffer.Start);
+                return;
+            }
             ReadOnlySequence<byte> buffer = result.Buffer;
             BatchEnd end;
             await _writeGate.WaitAsync().ConfigureAwait(false);
@@ -70,6 +75,10 @@ public sealed partial class NbdConnection
     {
         while (true)
         {
+            if (_revoked is not null)
+            {
+                return BatchEnd.Disconnect;
+            }
             if (_drainRemaining > 0 && !Drain(ref buffer))
             {
                 return BatchEnd.NeedMoreData;
@@ -158,8 +167,12 @@ public sealed partial class NbdConnection
             await _writeGate.WaitAsync().ConfigureAwait(false);
             try
             {
-                WriteResult(request, error);
-                await _output.FlushAsync().ConfigureAwait(false);
+                // A revoked connection acknowledges nothing more, even what completed.
+                if (_revoked is null)
+                {
+                    WriteResult(request, error);
+                    await _output.FlushAsync().ConfigureAwait(false);
+                }
             }
             finally
             {

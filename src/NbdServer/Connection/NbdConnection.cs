@@ -19,8 +19,16 @@ public sealed partial class NbdConnection
     private readonly ILogger _logger;
     private readonly string _peer;
     private readonly CancellationToken _shutdown;
+    private readonly INbdExportGate? _gate;
+    private readonly NbdConnectionRegistry? _connections;
+    private readonly Action? _abortTransport;
+    private volatile string? _revoked;
 
-    public NbdConnection(IDuplexPipe transport, INbdExportProvider exports, NbdServerOptions options, ILogger logger, string peer, CancellationToken shutdown)
+    /// <param name="gate">Asked whether an export may be used; null allows every export.</param>
+    /// <param name="connections">Where the connection registers while in transmission, so it can be revoked.</param>
+    /// <param name="abortTransport">Ends the transport from outside (blocked reads return); used by a revoke.</param>
+    public NbdConnection(IDuplexPipe transport, INbdExportProvider exports, NbdServerOptions options, ILogger logger, string peer, CancellationToken shutdown,
+        INbdExportGate? gate = null, NbdConnectionRegistry? connections = null, Action? abortTransport = null)
     {
         _input = transport.Input;
         _output = transport.Output;
@@ -29,6 +37,29 @@ public sealed partial class NbdConnection
         _logger = logger;
         _peer = peer;
         _shutdown = shutdown;
+        _gate = gate;
+        _connections = connections;
+        _abortTransport = abortTransport;
+    }
+
+    /// <summary>
+    /// Ends the connection at once from another thread (the host withdrew its export): no further
+    /// request is executed, and the transport is shut down before this returns, so no reply leaves
+    /// afterwards and a blocked read returns. Safe to call while the connection is ending anyway.
+    /// </summary>
+    public void Revoke(string reason)
+    {
+        _revoked = reason;
+        _logger.LogWarning("{Peer}: closing connection: {Reason}", _peer, reason);
+        _abortTransport?.Invoke();
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection ended on its own meanwhile.
+        }
     }
 
     /// <summary>Serves the connection until the client leaves, breaks the protocol, or the server shuts down.</summary>

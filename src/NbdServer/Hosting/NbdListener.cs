@@ -13,6 +13,7 @@ public sealed class NbdListener : IAsyncDisposable
     // Connection code keeps little on the stack; hundreds of connections should not reserve 8 MiB each.
     private const int ConnectionStackBytes = 512 * 1024;
     private readonly INbdExportProvider _exports;
+    private readonly INbdExportGate? _gate;
     private readonly NbdServerOptions _options;
     private readonly ILogger _logger;
     private readonly Socket _socket;
@@ -21,9 +22,11 @@ public sealed class NbdListener : IAsyncDisposable
     private Task? _acceptLoop;
     private int _nextId;
 
-    public NbdListener(IPEndPoint endpoint, INbdExportProvider exports, NbdServerOptions options, ILogger logger)
+    /// <param name="gate">Asked before an export is served; null serves every export the provider opens.</param>
+    public NbdListener(IPEndPoint endpoint, INbdExportProvider exports, NbdServerOptions options, ILogger logger, INbdExportGate? gate = null)
     {
         _exports = exports;
+        _gate = gate;
         _options = options;
         _logger = logger;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -32,6 +35,10 @@ public sealed class NbdListener : IAsyncDisposable
     }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_socket.LocalEndPoint!;
+
+    /// <summary>The connections in transmission by export: <see cref="NbdConnectionRegistry.Close"/>
+    /// ends those of one export at once.</summary>
+    public NbdConnectionRegistry Connections { get; } = new();
 
     public void Start()
     {
@@ -72,7 +79,7 @@ public sealed class NbdListener : IAsyncDisposable
         string peer = client.RemoteEndPoint?.ToString() ?? $"connection {id}";
         try
         {
-            var connection = new NbdConnection(transport, _exports, _options, _logger, peer, _shutdown.Token);
+            var connection = new NbdConnection(transport, _exports, _options, _logger, peer, _shutdown.Token, _gate, Connections, transport.Abort);
             // Blocking reads do not see a cancellation token: a handshake that takes too long, or a
             // server shutdown, ends the connection by shutting its socket down.
             using CancellationTokenRegistration onShutdown = _shutdown.Token.Register(transport.Abort);

@@ -13,6 +13,7 @@ public enum ProtocolViolation
     UnknownExportOnExportName,
     TruncatedMessage,
     HandshakeTimeout,
+    ExportRefusedOnExportName,
 }
 
 /// <summary>The peer broke the protocol; the connection closes, the server goes on.</summary>

@@ -106,6 +106,17 @@ public static class ApiEndpoints
         nodes.MapGet("/{mac}", (ImageTreeService tree, string mac) => tree.Node(mac)).WithSummary("One node");
         nodes.MapPatch("/{mac}", (ImageTreeService tree, string mac, NodeSettingsRequest request) => tree.SetNode(mac, request.Edition, request.KernelArgs))
             .WithSummary("A node's own boot settings: the edition it boots next (applied at its next boot) and kernel arguments");
+        nodes.MapPost("/{mac}/fence", (ImageTreeService tree, string mac, FenceRequest? request) =>
+        {
+            tree.Fence(mac, request?.Reason ?? FenceRequest.DefaultReason);
+            return tree.Node(mac);
+        }).WithSummary("Fence a node on the storage path: its open NBD connections end and its leaf refuses it until unfenced (idempotent)");
+        nodes.MapDelete("/{mac}/fence", (ImageTreeService tree, string mac) =>
+        {
+            tree.Unfence(mac);
+            return tree.Node(mac);
+        }).WithSummary("Lift a node's fence: its leaf serves it again (idempotent)");
+        api.MapGet("/fences", (ImageTreeService tree) => tree.Fences()).WithTags("nodes").WithSummary("Fenced nodes: MAC, leaf, reason, since");
         api.MapGet("/boot-groups", (ImageTreeService tree) => tree.BootGroups()).WithTags("nodes").WithSummary("Boot settings per group");
         api.MapPut("/boot-groups/{group}", (ImageTreeService tree, string group, NodeSettingsRequest request) => tree.SetBootGroup(group, request.Edition, request.KernelArgs))
             .WithTags("nodes").WithSummary("Boot settings for every node whose leaf sits on an edition of this lineage");

@@ -35,3 +35,10 @@ public sealed record TokenRequest(string Name, ImageTree.Tree.TokenRole Role);
 
 /// <summary>Boot settings of a node or a group; null keeps a setting, "" clears it.</summary>
 public sealed record NodeSettingsRequest(string? Edition = null, string? KernelArgs = null);
+
+/// <summary>Fence a node: its leaf refuses it until it is unfenced. <see cref="Reason"/> is shown to
+/// the node's NBD client and in events.</summary>
+public sealed record FenceRequest(string? Reason = null)
+{
+    public const string DefaultReason = "operator's request";
+}

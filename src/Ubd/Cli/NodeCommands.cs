@@ -9,11 +9,11 @@ internal static class NodeCommands
 {
     public static Command Build()
     {
-        var node = new Command("node", "Network-booted nodes: list them, set their boot settings, launch emulated ones")
+        var node = new Command("node", "Network-booted nodes: list them, set their boot settings, fence them, launch emulated ones")
         {
-            ApiCommand.Create("list", "Nodes: MAC, leaf, edition, boots, bytes read (from shared layers) and written", [],
+            ApiCommand.Create("list", "Nodes: MAC, leaf, edition, boots, bytes read (from shared layers) and written, and fences", [],
                 (_, api, _) => api.Get("/nodes"), Table),
-            Set(), Group(), Launch(),
+            Set(), Group(), Fence(), Unfence(), Launch(),
         };
         node.Aliases.Add("nodes");
         return node;
@@ -23,7 +23,26 @@ internal static class NodeCommands
         ("MAC", n => n.Str("mac")), ("LEAF", n => n.Str("leaf")), ("EDITION", n => n.Str("edition")), ("BOOTS", n => n.Str("boots")),
         ("LAST BOOT", n => n.Str("lastBoot")), ("ATTACHED", n => n.Str("attached")),
         ("READ", n => Output.Bytes(n.Long("bytesRead"))), ("FROM SHARED", n => Output.Bytes(n.Long("bytesReadFromShared"))),
-        ("WRITTEN", n => Output.Bytes(n.Long("bytesWritten"))));
+        ("WRITTEN", n => Output.Bytes(n.Long("bytesWritten"))),
+        ("FENCED", n => n.TryGetProperty("fence", out JsonElement fence) && fence.ValueKind == JsonValueKind.Object ? $"yes: {fence.Str("reason")}" : "-"));
+
+    private static Command Fence()
+    {
+        Argument<string> mac = new("MAC") { Description = "The node's MAC address ('ubd node list' shows them)" };
+        Option<string?> reason = new("--reason") { Description = $"Why, shown to the node's NBD client and in events (default: {Api.FenceRequest.DefaultReason})", HelpName = "TEXT" };
+        return ApiCommand.Create("fence", "Cut a node off its disk: its open NBD connections end and its leaf refuses it until 'ubd node unfence'. Run it before moving a dead node's work elsewhere",
+            [mac, reason],
+            (r, api, _) => api.Post($"/nodes/{ApiCommand.Escape(r.GetValue(mac)!)}/fence", new Api.FenceRequest(r.GetValue(reason))),
+            n => $"{n.Str("mac")}: fenced ({n.GetProperty("fence").Str("reason")}); {n.Str("leaf")} refuses it until 'ubd node unfence {n.Str("mac")}'");
+    }
+
+    private static Command Unfence()
+    {
+        Argument<string> mac = new("MAC") { Description = "The node's MAC address" };
+        return ApiCommand.Create("unfence", "Lift a node's fence: its leaf serves it again (reboot the node, or let its NBD client reconnect)", [mac],
+            (r, api, _) => api.Delete($"/nodes/{ApiCommand.Escape(r.GetValue(mac)!)}/fence"),
+            n => $"{n.Str("mac")}: not fenced; {n.Str("leaf")} serves it again");
+    }
 
     private static Command Set()
     {

@@ -140,7 +140,9 @@ internal static class ServeCommand
             // Shut down on the pool, not inline in the signal handler (which must return at once).
             ThreadPool.QueueUserWorkItem(_ => stop.Cancel());
         });
-        await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger);
+        var fences = new NodeFenceGate(tree);
+        await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger, fences);
+        using IDisposable fencing = fences.CloseConnectionsOnFence(listener.Connections);
         listener.Start();
         if (boot is not null)
         {
