@@ -19,11 +19,15 @@ namespace DeployDirector;
 /// </summary>
 public sealed class DirectorSetup : IDisposable
 {
-    private DirectorSetup(DirectorContext context, Deployer deployer)
+    private DirectorSetup(DirectorContext context, Deployer deployer, ServiceGroups.ServiceGroupSupervisor supervisor)
     {
         Context = context;
         Deployer = deployer;
+        Supervisor = supervisor;
     }
+
+    /// <summary>The service groups' failover and balancing; the host starts its rounds.</summary>
+    public ServiceGroups.ServiceGroupSupervisor Supervisor { get; }
 
     public DirectorContext Context { get; }
 
@@ -58,11 +62,11 @@ public sealed class DirectorSetup : IDisposable
             Clock = clock,
             Log = log,
             NodeWait = options.NodeWait,
-            Fence = options.Fence ?? new ServiceGroups.MemoryStorageFence(),
+            Fence = new ServiceGroups.TreeStorageFence(tree),
         };
         var deployer = new Deployer(context);
         hub.Registered += deployer.Adopt;
-        return new DirectorSetup(context, deployer);
+        return new DirectorSetup(context, deployer, new ServiceGroups.ServiceGroupSupervisor(context, deployer, options.SupervisorInterval));
     }
 
     public void AddTo(IServiceCollection services)
@@ -73,9 +77,14 @@ public sealed class DirectorSetup : IDisposable
         services.AddSingleton(Context.Nodes);
         services.AddSingleton(Context.Tasks);
         services.AddSingleton(Context.Grants);
+        services.AddSingleton(Supervisor);
     }
 
-    public void Dispose() => Context.Store.Dispose();
+    public void Dispose()
+    {
+        Supervisor.Dispose();
+        Context.Store.Dispose();
+    }
 }
 
 /// <summary>How the director runs.</summary>
@@ -90,6 +99,6 @@ public sealed record DirectorOptions(string Provider = "pxe")
 
     public TimeSpan NodeWait { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Replaces the storage-path fence over the image tree (tests).</summary>
-    public ServiceGroups.IStorageFence? Fence { get; init; }
+    /// <summary>How often the service-group supervisor runs a round (null: 200 ms).</summary>
+    public TimeSpan? SupervisorInterval { get; init; }
 }

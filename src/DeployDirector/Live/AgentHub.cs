@@ -12,6 +12,7 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
 {
     private readonly ConcurrentDictionary<string, LiveAgent> _agents = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
+    private readonly ConcurrentDictionary<string, int> _intervals = new(StringComparer.Ordinal);
 
     public AgentTimings Timings => timings;
 
@@ -49,11 +50,25 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         agent.Sequence = heartbeat.Sequence;
         agent.Load = heartbeat.Load;
         agent.Instances = Normalize(heartbeat.Instances);
-        return new HeartbeatAck((int)timings.Lease.TotalMilliseconds, agent.Queue.Reader.Count > 0);
+        return new HeartbeatAck((int)timings.Lease.TotalMilliseconds, agent.Queue.Reader.Count > 0, _intervals.TryGetValue(mac, out int interval) ? interval : null);
     }
 
     private static IReadOnlyList<InstanceState> Normalize(IReadOnlyList<InstanceState>? instances) =>
         instances is null ? [] : [.. instances.Where(i => i?.Instance is not null).Select(i => i.Jobs is null ? i with { Jobs = [] } : i)];
+
+    /// <summary>Asks a node to heartbeat at <paramref name="intervalMs"/> (a service group's failover timing);
+    /// null goes back to the director's default.</summary>
+    public void SetHeartbeatInterval(string mac, int? intervalMs)
+    {
+        if (intervalMs is { } ms)
+        {
+            _intervals[mac] = ms;
+        }
+        else
+        {
+            _intervals.TryRemove(mac, out _);
+        }
+    }
 
     /// <summary>How long since the agent's last contact with this director process; null if none yet.</summary>
     public TimeSpan? SinceLastSeen(string mac) => _agents.TryGetValue(mac, out LiveAgent? agent) ? clock.GetElapsedTime(agent.LastSeen) : null;

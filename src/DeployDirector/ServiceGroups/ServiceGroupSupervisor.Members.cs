@@ -103,6 +103,16 @@ public sealed partial class ServiceGroupSupervisor
         return node;
     }
 
+    /// <summary>A node asks for its boot script: whatever it ran before is gone, so a fence on it is lifted.</summary>
+    public void NodeBooting(string mac)
+    {
+        if (_director.Fence.IsFenced(mac))
+        {
+            _director.Fence.Unfence(mac);
+            Events.Add("-", "unfenced", $"{mac} is booting: its previous run is over, so its fence is lifted");
+        }
+    }
+
     /// <summary>Lets a group held back by its meltdown guard move work again.</summary>
     public void Resume(string group)
     {

@@ -86,6 +86,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
             IReadOnlyList<SupervisorDecision> decisions = _core.Decide(view);
             Execute(decisions, groups);
             KeepSparesPrepared(view, groups);
+            AskForHeartbeats(view);
             return decisions;
         }
     }
@@ -130,6 +131,25 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
             }
         }
         return new SupervisorView(now, groups, nodes);
+    }
+
+    /// <summary>A member heartbeats at the fastest interval any of its groups asks for (a node may belong
+    /// to several: its instance's group and the one it is a spare of).</summary>
+    private void AskForHeartbeats(SupervisorView view)
+    {
+        var groupOf = view.Groups.ToDictionary(g => g.Key, StringComparer.Ordinal);
+        foreach (NodeView node in view.Nodes)
+        {
+            int? fastest = null;
+            foreach (string key in new[] { node.HeldBy is { } held ? held[..held.LastIndexOf('/')] : null, node.SpareFor }.OfType<string>())
+            {
+                if (groupOf.TryGetValue(key, out GroupView? group))
+                {
+                    fastest = Math.Min(fastest ?? int.MaxValue, group.Policy.HeartbeatMs);
+                }
+            }
+            _director.Hub.SetHeartbeatInterval(node.Mac, fastest);
+        }
     }
 
     private InstanceView Instance(InstanceRecord record, DateTimeOffset now)

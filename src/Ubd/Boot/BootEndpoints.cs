@@ -54,6 +54,7 @@ public static class BootEndpoints
         {
             return "";
         }
+        services.GetService<DeployDirector.ServiceGroups.ServiceGroupSupervisor>()?.NodeBooting(mac);
         string credential = nodes.IssueCredential(mac);
         return $"{DeployDirector.Contracts.AgentProtocol.DirectorArgument}={options.BaseUrl} {DeployDirector.Contracts.AgentProtocol.CredentialArgument}={credential} {DeployDirector.Contracts.AgentProtocol.NodeArgument}={mac} ";
     }

@@ -164,6 +164,7 @@ internal static class ServeCommand
                     Console.Out.WriteLine($"ubd: no API tokens yet; create one: ubd token create NAME --role Operator --data {dataDirectory} (with the server stopped) or through an operator token");
                 }
             }
+            director.Supervisor.Start();
             // Scripts wait for this line.
             Console.Out.WriteLine($"ubd: serving NBD on {listener.LocalEndPoint} (data {dataDirectory}{(autoLeaf is null ? string.Empty : $", auto-leaf over {autoLeaf}")})");
             Console.Out.Flush();
