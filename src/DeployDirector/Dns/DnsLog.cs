@@ -8,7 +8,7 @@ internal static partial class DnsLog
     [LoggerMessage(Level = LogLevel.Information, Message = "service-group DNS for {Zone} listening on {EndPoint} (UDP and TCP)")]
     public static partial void LogListening(this ILogger log, string zone, EndPoint endPoint);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "the endpoint directory failed; answering SERVFAIL")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "the endpoint directory failed or gave a snapshot that cannot be read; answering SERVFAIL")]
     public static partial void LogDirectoryFailed(this ILogger log, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "DNS request from {Peer} failed unexpectedly; the server goes on")]

@@ -59,17 +59,16 @@ internal sealed class DnsResponder
         {
             return DnsReplies.Reply(query, DnsWire.RcodeFormErr, authoritative: false);
         }
-        IReadOnlyList<ServiceEndpoints> groups;
         try
         {
-            groups = _directory.Groups();
+            // The snapshot comes from another component: whatever is wrong with it costs one SERVFAIL.
+            return _zone.Answer(query, _directory.Groups(), (uint)_clock.GetUtcNow().ToUnixTimeSeconds());
         }
         catch (Exception exception)
         {
             _log.LogDirectoryFailed(exception);
             return DnsReplies.Reply(query, DnsWire.RcodeServFail, authoritative: false);
         }
-        return _zone.Answer(query, groups, (uint)_clock.GetUtcNow().ToUnixTimeSeconds());
     }
 
     private static int UdpLimit(DnsEdns? edns) =>

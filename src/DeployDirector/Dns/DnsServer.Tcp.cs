@@ -35,7 +35,7 @@ public sealed partial class DnsServer
             if (Interlocked.Increment(ref _tcpOpen) > _options.MaxTcpConnections)
             {
                 Interlocked.Decrement(ref _tcpOpen);
-                _log.LogTcpFull(client.RemoteEndPoint?.ToString() ?? "?", _options.MaxTcpConnections);
+                _log.LogTcpFull(Peer(client), _options.MaxTcpConnections);
                 client.Dispose();
                 continue;
             }
@@ -50,7 +50,7 @@ public sealed partial class DnsServer
 
     private async Task SessionAsync(long id, Socket client, CancellationToken stop)
     {
-        string peer = client.RemoteEndPoint?.ToString() ?? "?";
+        string peer = Peer(client);
         byte[] request = ArrayPool<byte>.Shared.Rent(DnsWire.MaxTcpMessage);
         byte[] response = ArrayPool<byte>.Shared.Rent(LengthPrefix + DnsWire.MaxTcpMessage);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -107,6 +107,19 @@ public sealed partial class DnsServer
             }
             BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)written);
             await SendAllAsync(client, response.AsMemory(0, LengthPrefix + written), deadline.Token);
+        }
+    }
+
+    private static string Peer(Socket client)
+    {
+        try
+        {
+            return client.RemoteEndPoint?.ToString() ?? "?";
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer reset the connection before it could be named.
+            return "?";
         }
     }
 

@@ -226,10 +226,14 @@ public sealed class DnsResponderTests
     }
 
     [Fact]
-    public void A_failing_directory_answers_servfail()
+    public void A_failing_directory_or_a_broken_snapshot_answers_servfail()
     {
         _directory.Failing = () => throw new InvalidOperationException("engine down");
         Assert.Equal(DnsWire.RcodeServFail, Ask("web.demo.ubd.internal", DnsWire.TypeA).Rcode);
+        _directory.Failing = () => [new ServiceEndpoints("demo", "web", null!, null!)];
+        Assert.Equal(DnsWire.RcodeServFail, Ask("web.demo.ubd.internal", DnsWire.TypeA).Rcode);
+        _directory.Failing = null;
+        Assert.Equal(DnsWire.RcodeNoError, Ask("web.demo.ubd.internal", DnsWire.TypeA).Rcode);
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
