@@ -12,6 +12,7 @@ packages=(
   gcc libc6-dev                                 # the stem cell's static reconnect helper
   qemu-system-x86 ipxe-qemu                     # emulated nodes that PXE-boot (ubd node launch)
   util-linux                                    # flock, used by ./ubd
+  bind9-dnsutils                                # dig, which the service-group DNS tests query with
 )
 
 missing=()
