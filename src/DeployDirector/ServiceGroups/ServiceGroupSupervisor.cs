@@ -87,6 +87,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
             Execute(decisions, groups);
             KeepSparesPrepared(view, groups);
             AskForHeartbeats(view);
+            PublishDirectory(view, groups);
             return decisions;
         }
     }
