@@ -59,6 +59,36 @@ public sealed class LeaseAndRestartTests
     }
 
     [Fact]
+    public async Task After_a_reboot_the_agent_starts_nothing_until_the_director_says_so()
+    {
+        await using var session = await AgentSession.StartAsync();
+        var instance = AgentSession.Ref("web-0", 3);
+        var starts = session.Marker("starts");
+        await session.DeployAsync(new ArchiveBuilder(instance).Job("server", ("run", $"echo start >> {starts}\nexec sleep 600")), instance);
+        var pid = (await session.WaitRunningAsync("web-0"))["server"];
+
+        // A reboot: every process is gone and the kernel has a new boot id (here: the one the agent
+        // wrote at its start no longer matches).
+        ProcessGroup.Signal(pid, ProcessGroup.SigKill);
+        await Eventually.TrueAsync(() => ProcessGroup.StartTime(pid) is null, AgentSession.Timeout, "the job to die");
+        File.WriteAllText(Path.Combine(session.Data, "boot_id"), "a-previous-boot");
+        session.RestartAgent();
+
+        await session.WaitRegisteredAsync(2);
+        var reported = session.Director.Registrations[1].Instances.Single();
+        Assert.Equal(InstancePhase.Stopped, reported.Phase);
+        await Task.Delay(1000);
+        Assert.Single(File.ReadAllLines(starts));
+        Assert.Contains("not started after a reboot", session.Agent.Output, StringComparison.Ordinal);
+
+        // The director restarts it (under a newer epoch, as its supervisor does).
+        var start = await session.SendAsync(CommandKind.Start, instance with { Epoch = 4 });
+        Assert.True(start.Ok, start.Error);
+        await session.WaitRunningAsync("web-0");
+        Assert.Equal(2, File.ReadAllLines(starts).Length);
+    }
+
+    [Fact]
     public async Task Reboot_stops_every_job_then_runs_the_reboot_command()
     {
         var rebooted = Path.Combine(Path.GetTempPath(), $"ubd-rebooted-{Guid.NewGuid():n}");

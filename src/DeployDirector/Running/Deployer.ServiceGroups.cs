@@ -80,6 +80,34 @@ public sealed partial class Deployer
         return plan.Changes.FirstOrDefault(c => c.Group == record.Group && c.Index == record.Index && c.Node == node && c.Archive is not null);
     }
 
+    /// <summary>Hot spares need idle nodes too: a provider that makes nodes (qemu) is asked for the
+    /// ones missing; the supervisor designates them once their agents register. Nothing waits for them.</summary>
+    private async Task ProvisionSparesAsync(Prepared prepared, DeployPlan plan, TaskContext task)
+    {
+        IReadOnlyList<NodeFacts> nodes = NodeFacts();
+        HashSet<string> used = [.. plan.Changes.Where(c => c.Node is not null).Select(c => c.Node!)];
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (InstanceGroup group in prepared.Manifest.InstanceGroups.Where(g => g.Spares > 0 && g.Lifecycle == Contracts.Lifecycle.Service))
+        {
+            string key = $"{prepared.Manifest.Name}/{group.Name}";
+            int have = 0;
+            foreach (NodeFacts node in nodes.Where(n => n.Alive && !n.Closed && n.HeldBy is null && !used.Contains(n.Mac) && !claimed.Contains(n.Mac)
+                && (n.SpareFor is null || n.SpareFor == key) && Planning.Placement.Fits(group, n)).OrderBy(n => n.SpareFor == key ? 0 : 1).Take(group.Spares))
+            {
+                claimed.Add(node.Mac);
+                have++;
+            }
+            // Nodes a provider started that have not registered yet count too.
+            int coming = director.Nodes.All().Count(n => n.RegisteredAt is null && n.Provider == director.Provider.Name && director.Provider.Name != "pxe");
+            int missing = group.Spares - have - coming;
+            if (missing > 0)
+            {
+                string said = await director.Provider.ProvisionAsync(group, prepared.Input.GroupLayers[group.Name], missing, task.Cancellation).ConfigureAwait(false);
+                task.Step("nodes", $"{director.Provider.Name}: {said} (hot spares of {group.Name})");
+            }
+        }
+    }
+
     /// <summary>Runs the deployment's stored manifest again (autoscaling changed a group's size).</summary>
     internal DirectorTaskRecord? Redeploy(string deployment, string why)
     {

@@ -48,6 +48,7 @@ public sealed partial class Deployer(DirectorContext director)
         EnsureBranches(prepared, task);
         DeployPlan plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
         task.Step("plan", Summary(plan));
+        await ProvisionSparesAsync(prepared, plan, task).ConfigureAwait(false);
         // Instances leaving a node (deleted, or moving off a node that no longer fits) are stopped there
         // before anything else may hold them: an instance is never live on two nodes.
         foreach (InstanceChange change in plan.Changes.Where(c => c.Action == ChangeAction.Delete || c.FromNode is not null))

@@ -157,7 +157,10 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
     {
         LiveAgent? holder = record.Node is null ? null : _director.Hub.Find(record.Node);
         bool failing = holder?.Instances.Any(s => s.Instance.Id == record.Id && s.Phase == InstancePhase.Failing) == true;
-        bool lost = holder is not null && record.Status == InstanceStatus.Running && !holder.Instances.Any(s => s.Instance.Id == record.Id);
+        // Not running where the record says it runs: the node came back from a reboot (its agent starts
+        // nothing by itself then) or lost the instance's files.
+        bool lost = holder is not null && record.Status == InstanceStatus.Running
+            && !holder.Instances.Any(s => s.Instance.Id == record.Id && s.Phase is InstancePhase.Running or InstancePhase.Failing);
         DateTimeOffset? failingSince = null;
         if (failing)
         {

@@ -38,7 +38,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
         var paths = new AgentPaths(options.DataDirectory);
         Directory.CreateDirectory(paths.Root);
         var instances = new InstanceTable(paths, options);
-        instances.Load(log);
+        instances.Load(log, NodeFacts.BootId());
         using var director = new DirectorClient(options.Director, options.Credential);
         var context = new AgentContext(options, paths, instances, director, log);
         IAgentAction[] actions =

@@ -13,9 +13,19 @@ internal sealed class InstanceTable(AgentPaths paths, AgentOptions options)
 
     public AgentPaths Paths => paths;
 
-    /// <summary>Reads every instance's state; running ones get their jobs supervised again, live processes adopted.</summary>
-    public void Load(TextWriter log)
+    /// <summary>
+    /// Reads every instance's state; within the same boot, running ones get their jobs supervised
+    /// again (live processes adopted). After a reboot nothing starts until the director says so: while
+    /// the node was away its instances may have moved to other nodes under newer epochs, and a node
+    /// that came back must not run them there too. They are reported stopped; the director restarts
+    /// the ones still its own.
+    /// </summary>
+    public void Load(TextWriter log, string bootId)
     {
+        var bootFile = Path.Combine(paths.Root, "boot_id");
+        var previousBoot = File.Exists(bootFile) ? File.ReadAllText(bootFile).Trim() : null;
+        AgentPaths.WriteAtomically(bootFile, bootId);
+        var rebooted = previousBoot is not null && previousBoot != bootId;
         if (!Directory.Exists(paths.Instances))
         {
             return;
@@ -37,7 +47,15 @@ internal sealed class InstanceTable(AgentPaths paths, AgentOptions options)
                 _instances[runtime.Id] = runtime;
                 if (state.Phase is InstancePhase.Running or InstancePhase.Failing && runtime.Spec is not null)
                 {
-                    runtime.StartJobs();
+                    if (rebooted)
+                    {
+                        runtime.Record(state.Instance, null, InstancePhase.Stopped);
+                        log.WriteLine($"ubd-agent: {state.Instance} not started after a reboot: it waits for the director");
+                    }
+                    else
+                    {
+                        runtime.StartJobs();
+                    }
                 }
             }
             catch (Exception e) when (e is IOException or JsonException or ArgumentException)

@@ -76,16 +76,44 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
         string console = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.console.log");
         string pidFile = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.pid");
         // Each VM has its own user network; distinct guest addresses keep instance addresses distinct.
-        string nic = $"user,model=e1000,mac={mac},bootfile={options.BootUrl()},net=10.0.2.0/24,dhcpstart=10.0.2.{20 + (number % 200)}"
+        string nic = $"user,id=net0,model=e1000,mac={mac},bootfile={options.BootUrl()},net=10.0.2.0/24,dhcpstart=10.0.2.{20 + (number % 200)}"
             + string.Concat(forwards.Select(f => $",hostfwd=tcp:{f.Value}-:{f.Key}"));
         long memory = Math.Max(options.MemoryMiB, (group.Resources.MemoryBytes + (1 << 20) - 1) >> 20);
-        var start = new ProcessStartInfo("qemu-system-x86_64") { UseShellExecute = false };
-        foreach (string argument in new[]
-        {
+        string monitor = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.monitor");
+        string[] arguments =
+        [
             "-m", memory.ToString(CultureInfo.InvariantCulture), "-smp", Math.Max(1, group.Resources.Cores).ToString(CultureInfo.InvariantCulture),
             "-display", "none", "-boot", "n", "-serial", $"file:{console}", "-nic", nic,
+            // The human monitor on a socket: operators (and tests) cut a node's link or reset it there.
+            "-monitor", $"unix:{monitor},server,nowait",
             "-daemonize", "-pidfile", pidFile,
-        })
+        ];
+        int pid = Run(arguments, pidFile);
+        File.WriteAllText(StateFile(mac), JsonSerializer.Serialize(new QemuMachine(mac, pid, console, forwards) { Arguments = arguments, Monitor = monitor }));
+        return mac;
+    }
+
+    /// <summary>Starts a VM this provider made again (after it was powered off or killed), with the same
+    /// MAC, forwards and disk; false when it did not make it or it still runs.</summary>
+    public bool PowerOn(string mac)
+    {
+        string file = StateFile(mac);
+        if (!File.Exists(file) || JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(file)) is not { Arguments: { Count: > 0 } arguments } machine || Alive(machine.Pid))
+        {
+            return false;
+        }
+        lock (_launch)
+        {
+            int pid = Run(arguments, arguments[arguments.ToList().IndexOf("-pidfile") + 1]);
+            File.WriteAllText(file, JsonSerializer.Serialize(machine with { Pid = pid }));
+        }
+        return true;
+    }
+
+    private static int Run(IReadOnlyList<string> arguments, string pidFile)
+    {
+        var start = new ProcessStartInfo("qemu-system-x86_64") { UseShellExecute = false };
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -95,9 +123,7 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
         {
             throw new DirectorException(DirectorError.Unavailable, $"qemu-system-x86_64 exited with {process.ExitCode}; is it installed (./setup.sh)?");
         }
-        int pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
-        File.WriteAllText(StateFile(mac), JsonSerializer.Serialize(new QemuMachine(mac, pid, console, forwards)));
-        return mac;
+        return int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
     }
 
     private int NextNumber()
@@ -124,7 +150,14 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
 }
 
 /// <summary>A VM the QEMU provider started.</summary>
-public sealed record QemuMachine(string Mac, int Pid, string Console, IReadOnlyDictionary<string, string> Forwards);
+public sealed record QemuMachine(string Mac, int Pid, string Console, IReadOnlyDictionary<string, string> Forwards)
+{
+    /// <summary>How it was started (<see cref="QemuProvider.PowerOn"/> starts it the same way).</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>Its human monitor's socket (set_link net0 off cuts its network; system_reset reboots it).</summary>
+    public string? Monitor { get; init; }
+}
 
 /// <summary>How emulated nodes are made.</summary>
 /// <param name="BootUrl">The iPXE entry script as guests see it (known once the HTTP listener is bound).</param>
