@@ -116,7 +116,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
                 Registered = live is not null,
             });
         }
-        HashSet<string> busy = [.. _director.Tasks.List(limit: 200).Where(t => !t.Ended && t.Kind is "deploy" or "delete").Select(t => t.Deployment)];
+        HashSet<string> busy = [.. _director.Tasks.Active().Where(t => t.Kind is "deploy" or "delete").Select(t => t.Deployment)];
         var groups = new List<GroupView>();
         foreach (DeploymentRecord deployment in _director.Store.Deployments())
         {

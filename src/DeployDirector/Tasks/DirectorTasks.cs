@@ -59,6 +59,9 @@ public sealed class DirectorTasks
         return task;
     }
 
+    /// <summary>Tasks queued or running now, from memory (the supervisor asks every round).</summary>
+    public IReadOnlyList<DirectorTaskRecord> Active() => [.. _running.Values.Select(r => r.Record).Where(t => !t.Ended)];
+
     public DirectorTaskRecord? Find(long id) => _running.TryGetValue(id, out Running? running) ? running.Record : _store.Task(id);
 
     public IReadOnlyList<DirectorTaskRecord> List(string? deployment = null, int limit = 100) =>
