@@ -179,6 +179,28 @@ public sealed class ServiceGroupApiTests : IAsyncLifetime
         Assert.DoesNotContain((await Get(_reader, "/api/v1/groups/events")).EnumerateArray(), e => e.GetProperty("group").GetString() == "demo/nope");
     }
 
+    [Fact]
+    public async Task The_CLI_prints_status_endpoints_and_events_as_tables_people_read()
+    {
+        await _ops.PutAsJsonAsync($"/api/v1/stemcells/{Idle}/spare", new { group = "demo/web" });
+        string status = Ubd.Cli.GroupCommands.StatusText(await Get(_reader, "/api/v1/groups"));
+        string[] lines = status.Split('\n');
+        Assert.Equal("demo/web: leader demo/web/0", lines[0]);
+        Assert.Matches(@"^INSTANCE\s+NODE\s+HEALTH\s+UTIL\s+AVAILABLE\s+EPOCH\s+STATUS$", lines[1]);
+        Assert.Matches($@"^demo/web/0\s+{Holder}\s+alive\s+25%\s+yes\s+\d+\s+running$", lines[2]);
+        Assert.Equal([$"spares: {Idle}", "endpoints: demo/web/0", "orphans: none", "alerts: none"], lines[3..]);
+
+        string endpoints = Ubd.Cli.GroupCommands.EndpointsText(await Get(_reader, "/api/v1/groups/demo/web/endpoints"));
+        Assert.Matches($@"^demo/web ports: http=8080\nINSTANCE\s+ADDRESS\s+NODE\s+UTIL\ndemo/web/0\s+10\.0\.2\.31\s+{Holder}\s+25%$", endpoints);
+
+        await _ops.PostAsync($"/api/v1/stemcells/{Holder}/quiesce", null);
+        Round();
+        JsonElement quiesced = await Get(_reader, "/api/v1/groups/demo/web");
+        Assert.Matches(@"alive \(quiesced\)\s+25%\s+no", Ubd.Cli.GroupCommands.StatusText(quiesced));
+        Assert.Contains("no member takes clients now", Ubd.Cli.GroupCommands.EndpointsText(await Get(_reader, "/api/v1/groups/demo/web/endpoints")), StringComparison.Ordinal);
+        Assert.Matches(@"^SEQ\s+TIME\s+GROUP\s+KIND\s+MESSAGE\n", Ubd.Cli.GroupCommands.EventsText(await Get(_reader, "/api/v1/groups/events")));
+    }
+
     private void Round() => _api.Director!.Supervisor.RunRound();
 
     private static async Task<JsonElement> Get(HttpClient client, string path)
