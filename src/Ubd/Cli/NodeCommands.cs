@@ -51,7 +51,7 @@ internal static class NodeCommands
         return ApiCommand.Create("quiesce", "Take a node out of service groups' rotation: it keeps serving what it holds, takes no new instance and leaves endpoint lists (before maintenance)",
             [mac],
             (r, api, _) => api.Post($"/stemcells/{ApiCommand.Escape(r.GetValue(mac)!)}/quiesce"),
-            n => $"{n.Str("mac")}: quiesced; it keeps {n.Str("instance")} and takes nothing new until 'ubd node unquiesce {n.Str("mac")}'");
+            n => $"{n.Str("mac")}: quiesced; {(n.Str("instance") is "-" ? "it holds nothing" : $"it keeps serving {n.Str("instance")}")} and takes nothing new until 'ubd node unquiesce {n.Str("mac")}'");
     }
 
     private static Command Unquiesce()
@@ -103,7 +103,7 @@ internal static class NodeCommands
         Argument<string> group = new("GROUP") { Description = "A lineage (nodes whose leaves sit on its editions)" };
         Option<string?> edition = new("--edition") { Description = "The edition the group's nodes boot", HelpName = "LAYER" };
         Option<string?> args = new("--kernel-args") { Description = "Kernel arguments for the group's nodes", HelpName = "ARGS" };
-        return ApiCommand.Create("group", "Boot settings for a group of nodes", [group, edition, args],
+        return ApiCommand.Create("group", "Boot settings for a group of nodes (a lineage; service groups are 'ubd group')", [group, edition, args],
             (r, api, _) => api.Send(HttpMethod.Put, $"/boot-groups/{ApiCommand.Escape(r.GetValue(group)!)}", new Api.NodeSettingsRequest(r.GetValue(edition), r.GetValue(args))),
             g => $"group {g.Str("group")}: edition {g.Str("edition")}, kernel args '{g.Str("kernelArgs")}'");
     }
