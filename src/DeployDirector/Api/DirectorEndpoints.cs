@@ -27,6 +27,7 @@ public static class DirectorEndpoints
         MapReleases(api.MapGroup("/releases").WithTags("releases"));
         MapStemcells(api.MapGroup("/stemcells").WithTags("stemcells"));
         MapTasks(api.MapGroup("/director/tasks").WithTags("director tasks"));
+        api.MapServiceGroups();
         app.MapAgentProtocol();
     }
 

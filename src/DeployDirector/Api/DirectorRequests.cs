@@ -5,3 +5,6 @@ public sealed record ManifestRequest(string Manifest, string? File, IReadOnlyDic
 
 /// <summary>Label changes for a stem-cell node: a null value removes the label.</summary>
 public sealed record LabelsRequest(IReadOnlyDictionary<string, string?> Labels);
+
+/// <summary>Makes a stem-cell node a hot spare of the service group DEPLOYMENT/GROUP.</summary>
+public sealed record SpareRequest(string? Group);

@@ -19,7 +19,14 @@ public sealed record InstanceView(
 /// <summary>A stem-cell node: registration, labels, liveness, load, and what it holds.</summary>
 public sealed record StemcellView(
     string Mac, string Provider, IReadOnlyDictionary<string, string> Labels, int Cores, long MemoryBytes, string? Address, bool Alive,
-    string? Leaf, string? Edition, DateTimeOffset? RegisteredAt, string? Instance, LoadReport? Load, IReadOnlyDictionary<string, string> Endpoints);
+    string? Leaf, string? Edition, DateTimeOffset? RegisteredAt, string? Instance, LoadReport? Load, IReadOnlyDictionary<string, string> Endpoints)
+{
+    /// <summary>Keeps what it holds, takes nothing new, leaves endpoint lists.</summary>
+    public bool Quiesced { get; init; }
+
+    /// <summary>The service group (DEPLOYMENT/GROUP) it is a hot spare of.</summary>
+    public string? SpareFor { get; init; }
+}
 
 public sealed partial class Deployer
 {
@@ -41,7 +48,11 @@ public sealed partial class Deployer
         {
             LiveAgent? live = director.Hub.Find(n.Mac);
             return new StemcellView(n.Mac, n.Provider, n.Labels, n.Cores, n.MemoryBytes, n.Address, director.Hub.IsAlive(n.Mac), n.Leaf, n.Edition, n.RegisteredAt,
-                held.GetValueOrDefault(n.Mac), live?.Load, n.Endpoints);
+                held.GetValueOrDefault(n.Mac), live?.Load, n.Endpoints)
+            {
+                Quiesced = n.Quiesced,
+                SpareFor = n.SpareFor,
+            };
         })];
     }
 
@@ -99,7 +110,8 @@ public sealed partial class Deployer
             i.Node is not null && director.Hub.IsAlive(i.Node), state?.Phase, state?.Jobs ?? [], node?.Endpoints ?? new Dictionary<string, string>());
     }
 
-    private static string Mac(string mac)
+    /// <summary>A MAC as the tree and the director store it; anything else is a 400 that shows the form.</summary>
+    internal static string Mac(string mac)
     {
         try
         {

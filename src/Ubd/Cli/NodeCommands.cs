@@ -4,16 +4,17 @@ using Ubd.Nodes;
 
 namespace Ubd.Cli;
 
-/// <summary>`ubd node …`: network-booted nodes — list, settings, and launching emulated ones.</summary>
+/// <summary>`ubd node …`: network-booted nodes — list, settings, fences, service-group switches
+/// (quiesce, hot spare), and launching emulated ones.</summary>
 internal static class NodeCommands
 {
     public static Command Build()
     {
-        var node = new Command("node", "Network-booted nodes: list them, set their boot settings, fence them, launch emulated ones")
+        var node = new Command("node", "Network-booted nodes: list them, set their boot settings, fence them, quiesce them or make them hot spares, launch emulated ones")
         {
             ApiCommand.Create("list", "Nodes: MAC, leaf, edition, boots, bytes read (from shared layers) and written, and fences", [],
                 (_, api, _) => api.Get("/nodes"), Table),
-            Set(), Group(), Fence(), Unfence(), Launch(),
+            Set(), Group(), Fence(), Unfence(), Quiesce(), Unquiesce(), Spare(), Launch(),
         };
         node.Aliases.Add("nodes");
         return node;
@@ -44,6 +45,49 @@ internal static class NodeCommands
             n => $"{n.Str("mac")}: not fenced; {n.Str("leaf")} serves it again");
     }
 
+    private static Command Quiesce()
+    {
+        Argument<string> mac = new("MAC") { Description = "The node's MAC address ('ubd stemcell list' shows them)" };
+        return ApiCommand.Create("quiesce", "Take a node out of service groups' rotation: it keeps serving what it holds, takes no new instance and leaves endpoint lists (before maintenance)",
+            [mac],
+            (r, api, _) => api.Post($"/stemcells/{ApiCommand.Escape(r.GetValue(mac)!)}/quiesce"),
+            n => $"{n.Str("mac")}: quiesced; {(n.Str("instance") is "-" ? "it holds nothing" : $"it keeps serving {n.Str("instance")}")} and takes nothing new until 'ubd node unquiesce {n.Str("mac")}'");
+    }
+
+    private static Command Unquiesce()
+    {
+        Argument<string> mac = new("MAC") { Description = "The node's MAC address" };
+        return ApiCommand.Create("unquiesce", "Put a quiesced node back: it takes instances and joins endpoint lists again", [mac],
+            (r, api, _) => api.Delete($"/stemcells/{ApiCommand.Escape(r.GetValue(mac)!)}/quiesce"),
+            n => $"{n.Str("mac")}: in service again");
+    }
+
+    private static Command Spare()
+    {
+        Argument<string> mac = new("MAC") { Description = "The node's MAC address (an idle stem cell)" };
+        Option<string?> group = new("--group") { Description = "The service group it stands by for", HelpName = "DEPLOYMENT/GROUP" };
+        Option<bool> none = new("--none") { Description = "It is a hot spare of no group any more (its prepared copies are removed)" };
+        return ApiCommand.Create("spare", "Make an idle node a hot spare of a service group: it holds the group's instances prepared and takes the first failover",
+            [mac, group, none],
+            (r, api, _) =>
+            {
+                string path = $"/stemcells/{ApiCommand.Escape(r.GetValue(mac)!)}/spare";
+                return (r.GetValue(group), r.GetValue(none)) switch
+                {
+                    ({ } g, false) => api.Send(HttpMethod.Put, path, new DeployDirector.Api.SpareRequest(CheckedGroup(g))),
+                    (null, true) => api.Delete(path),
+                    _ => throw new ApiException(400, "usage", "say which: --group DEPLOYMENT/GROUP (make it a hot spare) or --none (no longer a spare)"),
+                };
+            },
+            n => n.Str("spareFor") is "-" ? $"{n.Str("mac")}: not a hot spare" : $"{n.Str("mac")}: hot spare of {n.Str("spareFor")}");
+    }
+
+    private static string CheckedGroup(string group)
+    {
+        _ = GroupCommands.GroupPath(group);
+        return group;
+    }
+
     private static Command Set()
     {
         Argument<string> mac = new("MAC") { Description = "The node's MAC address" };
@@ -59,7 +103,7 @@ internal static class NodeCommands
         Argument<string> group = new("GROUP") { Description = "A lineage (nodes whose leaves sit on its editions)" };
         Option<string?> edition = new("--edition") { Description = "The edition the group's nodes boot", HelpName = "LAYER" };
         Option<string?> args = new("--kernel-args") { Description = "Kernel arguments for the group's nodes", HelpName = "ARGS" };
-        return ApiCommand.Create("group", "Boot settings for a group of nodes", [group, edition, args],
+        return ApiCommand.Create("group", "Boot settings for a group of nodes (a lineage; service groups are 'ubd group')", [group, edition, args],
             (r, api, _) => api.Send(HttpMethod.Put, $"/boot-groups/{ApiCommand.Escape(r.GetValue(group)!)}", new Api.NodeSettingsRequest(r.GetValue(edition), r.GetValue(args))),
             g => $"group {g.Str("group")}: edition {g.Str("edition")}, kernel args '{g.Str("kernelArgs")}'");
     }

@@ -55,13 +55,24 @@ internal static class ReleaseCommands
                     ("MAC", n => n.Str("mac")), ("PROVIDER", n => n.Str("provider")), ("STATE", n => n.GetProperty("alive").GetBoolean() ? "alive" : "down"),
                     ("ADDRESS", n => n.Str("address")), ("CPU/MEM", n => $"{n.Str("cores")}/{Output.Bytes(n.Long("memoryBytes"))}"),
                     ("LABELS", n => string.Join(",", n.GetProperty("labels").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"))),
-                    ("HOLDS", n => n.Str("instance")), ("ENDPOINTS", n => string.Join(" ", n.GetProperty("endpoints").EnumerateObject().Select(p => $"{p.Name}→{p.Value.GetString()}"))))),
+                    ("HOLDS", n => n.Str("instance")), ("SERVICE", Service), ("ENDPOINTS", n => string.Join(" ", n.GetProperty("endpoints").EnumerateObject().Select(p => $"{p.Name}→{p.Value.GetString()}"))))),
             ApiCommand.Create("label", "Set or remove labels that placement matches", [mac, labels],
                 (r, api, _) => api.Patch($"/stemcells/{ApiCommand.Escape(r.GetValue(mac)!)}", new DeployDirector.Api.LabelsRequest(ParseLabels(r.GetValue(labels)!))),
                 n => $"{n.Str("mac")}: " + string.Join(",", n.GetProperty("labels").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"))),
             ApiCommand.Create("delete", "Forget an idle node (stopping its VM when the qemu provider made it)", [deleteMac],
                 (r, api, _) => api.Delete($"/stemcells/{ApiCommand.Escape(r.GetValue(deleteMac)!)}"), n => $"forgot {n.Str("mac")}"),
         };
+    }
+
+    /// <summary>The service-group switches on a node: quiesced, hot spare of a group.</summary>
+    private static string Service(JsonElement node)
+    {
+        string[] marks = [.. new[]
+        {
+            node.TryGetProperty("quiesced", out JsonElement q) && q.ValueKind == JsonValueKind.True ? "quiesced" : null,
+            node.Str("spareFor") is { } spare && spare != "-" ? $"spare:{spare}" : null,
+        }.OfType<string>()];
+        return marks.Length == 0 ? "-" : string.Join(",", marks);
     }
 
     private static Dictionary<string, string?> ParseLabels(string[] items)

@@ -15,6 +15,7 @@ internal static class ServeCommand
 {
     public const string DefaultNbdEndpoint = "127.0.0.1:10809";
     public const int DefaultHttpPort = 8479;
+    public const string DefaultDnsZone = "ubd.internal.";
 
     public static Command Build()
     {
@@ -66,6 +67,18 @@ internal static class ServeCommand
             AllowMultipleArgumentsPerToken = true,
             HelpName = "PORT",
         };
+        Option<string> dnsListen = new("--dns-listen")
+        {
+            Description = "Answer DNS (UDP and TCP) for service groups' endpoints on this address and port ('none', the default, turns it off; port 0 picks a free one)",
+            DefaultValueFactory = _ => "none",
+            HelpName = "ADDR:PORT",
+        };
+        Option<string> dnsZone = new("--dns-zone")
+        {
+            Description = "The zone the DNS server answers for: GROUP.DEPLOYMENT.ZONE names a group's available members",
+            DefaultValueFactory = _ => DefaultDnsZone,
+            HelpName = "ZONE",
+        };
         Option<LogLevel> logLevel = new("--log-level")
         {
             Description = "Least severe log messages to print (Trace, Debug, Information, Warning, Error)",
@@ -73,7 +86,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Serve every layer over NBD (leaves writable by name, frozen layers read-only) and the image tree's HTTP API")
         {
-            data, nbdListen, httpListen, autoLeaf, bootFiles, bootEdition, advertise, provider, qemuForward, logLevel,
+            data, nbdListen, httpListen, autoLeaf, bootFiles, bootEdition, advertise, provider, qemuForward, dnsListen, dnsZone, logLevel,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -81,14 +94,14 @@ internal static class ServeCommand
             Boot.BootOptions? boot = result.GetValue(bootFiles) is { } files
                 ? new Boot.BootOptions { FilesDirectory = files.FullName, DefaultEdition = edition ?? "", AdvertisedHost = result.GetValue(advertise)! }
                 : null;
-            var director = new DirectorChoice(result.GetValue(provider)!, result.GetValue(qemuForward)!);
+            var director = new DirectorChoice(result.GetValue(provider)!, result.GetValue(qemuForward)!, result.GetValue(dnsListen)!, result.GetValue(dnsZone)!);
             return RunAsync(result.GetValue(data)!.FullName, result.GetValue(nbdListen)!, result.GetValue(httpListen)!, result.GetValue(autoLeaf), boot, director, result.GetValue(logLevel), cancellation);
         });
         return command;
     }
 
-    /// <summary>The director's infrastructure provider as the command line chose it.</summary>
-    private sealed record DirectorChoice(string Provider, int[] QemuForwards);
+    /// <summary>The director's infrastructure provider and its DNS listener as the command line chose them.</summary>
+    private sealed record DirectorChoice(string Provider, int[] QemuForwards, string DnsListen, string DnsZone);
 
     private static async Task<int> RunAsync(string dataDirectory, string endpointText, string httpText, string? autoLeaf, Boot.BootOptions? boot, DirectorChoice choice, LogLevel level, CancellationToken cancellation)
     {
@@ -101,6 +114,17 @@ internal static class ServeCommand
         if (httpText != "none" && !IPEndPoint.TryParse(httpText, out httpEndpoint))
         {
             Output.Error($"--http-listen '{httpText}' is not ADDR:PORT or 'none' (for example 127.0.0.1:{DefaultHttpPort})");
+            return ExitCodes.Usage;
+        }
+        IPEndPoint? dnsEndpoint = null;
+        if (choice.DnsListen != "none" && !IPEndPoint.TryParse(choice.DnsListen, out dnsEndpoint))
+        {
+            Output.Error($"--dns-listen '{choice.DnsListen}' is not ADDR:PORT or 'none' (for example 127.0.0.1:5353)");
+            return ExitCodes.Usage;
+        }
+        if (!ValidZone(choice.DnsZone))
+        {
+            Output.Error($"--dns-zone '{choice.DnsZone}' is not a DNS name (labels of letters, digits and '-', for example {DefaultDnsZone})");
             return ExitCodes.Usage;
         }
         using ILoggerFactory logging = LoggerFactory.Create(builder => builder
@@ -149,8 +173,15 @@ internal static class ServeCommand
             boot.NbdPort = listener.LocalEndPoint.Port;
         }
         WebApplication? http = httpEndpoint is null ? null : await StartHttpAsync(tree, director, httpEndpoint, boot, level).ConfigureAwait(false);
+        DeployDirector.Dns.DnsServer? dns = null;
         try
         {
+            if (dnsEndpoint is not null)
+            {
+                dns = new DeployDirector.Dns.DnsServer(director.Supervisor, new DeployDirector.Dns.DnsOptions { Zone = Zone(choice.DnsZone) }, logging.CreateLogger("dns"));
+                await dns.StartAsync(dnsEndpoint, cancellation).ConfigureAwait(false);
+                Console.Out.WriteLine($"ubd: DNS for service groups on {dns.LocalEndPoint} (zone {Zone(choice.DnsZone)}; UDP and TCP)");
+            }
             if (http is not null)
             {
                 Console.Out.WriteLine($"ubd: HTTP API on {http.Urls.First()} (OpenAPI at /openapi/v1.json)");
@@ -181,6 +212,10 @@ internal static class ServeCommand
         }
         finally
         {
+            if (dns is not null)
+            {
+                await dns.DisposeAsync().ConfigureAwait(false);
+            }
             if (http is not null)
             {
                 await http.StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -188,6 +223,15 @@ internal static class ServeCommand
             }
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>A zone is written absolute (with its final dot) whichever way it was given.</summary>
+    private static string Zone(string zone) => zone.EndsWith('.') ? zone : zone + ".";
+
+    private static bool ValidZone(string zone)
+    {
+        string[] labels = Zone(zone).TrimEnd('.').Split('.');
+        return zone.Length <= 253 && labels.All(l => l.Length is > 0 and <= 63 && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && l[0] != '-' && l[^1] != '-');
     }
 
     private static string? BootProblem(ImageTreeService tree, Boot.BootOptions boot, IPEndPoint? http)

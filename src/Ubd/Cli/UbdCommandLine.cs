@@ -29,6 +29,7 @@ internal static class UbdCommandLine
             DeployCommands.Instances(),
             DeployCommands.Errands(),
             ReleaseCommands.Stemcells(),
+            GroupCommands.Build(),
             DirectorTaskCommands.Build(),
         };
         return root;
