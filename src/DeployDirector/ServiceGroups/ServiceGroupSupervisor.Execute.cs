@@ -54,6 +54,10 @@ public sealed partial class ServiceGroupSupervisor
                 case ScaleGroup scale:
                     Scale(scale);
                     break;
+                case RebootNode reboot:
+                    Events.Add(reboot.Group, "reboot", reboot.Reason);
+                    _ = _director.Hub.SendAsync(reboot.Mac, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.Reboot }, TimeSpan.FromMinutes(1), CancellationToken.None);
+                    break;
             }
         }
         foreach (IGrouping<string, (MoveInstance Move, InstanceRecord Previous, InstanceRecord Assigned)> deployment in moves.GroupBy(m => m.Assigned.Deployment))

@@ -65,7 +65,7 @@ public sealed class FakeAgent : IAsyncDisposable
     /// <summary>The director's answer to the latest heartbeat (null before the first, or when it asked to register).</summary>
     public HeartbeatAck? LastAck { get; private set; }
 
-    /// <summary>Every service-group view (update_group) it accepted, in order.</summary>
+    /// <summary>Every service-group view (update_group) it accepted, in order (newer versions only).</summary>
     public IReadOnlyList<GroupInfo> Groups => [.. _groups];
 
     /// <summary>Its loops were stopped (<see cref="DieAsync"/>): it no longer heartbeats or polls.</summary>
@@ -223,17 +223,25 @@ public sealed class FakeAgent : IAsyncDisposable
             case CommandKind.RunErrand:
                 return new CommandResult(command.Id, true, null, null, $"errand {instance!.Group}/{instance.Index} ran", 0, null);
             case CommandKind.UpdateGroup:
-                _groups.Enqueue(command.Group!);
+                lock (_groups)
+                {
+                    // As the real agent: a version it already holds, or an older one, is ignored.
+                    if (_groups.IsEmpty || _groups.Last().Version < command.Group!.Version)
+                    {
+                        _groups.Enqueue(command.Group!);
+                    }
+                }
                 return Ok(command);
             case CommandKind.FetchLogs:
                 return new CommandResult(command.Id, true, null, null, $"log of {instance!.Id}", null, null);
             case CommandKind.Reboot:
-                BootId = Guid.NewGuid().ToString();
                 _ = Task.Run(async () =>
                 {
                     await Task.Delay(50).ConfigureAwait(false);
+                    // The node asks for its boot script before its new agent says anything.
                     OnBoot?.Invoke();
                     _director.Context.Tree.BootNode(Mac, "stemcell");
+                    BootId = Guid.NewGuid().ToString();
                     Register();
                 });
                 return Ok(command);
