@@ -121,6 +121,7 @@ public sealed partial class ServiceGroupSupervisor
             int high = (group?.Update ?? UpdatePolicy.Default).UpdateWatchTime.HighMs;
             await _applier.ApplyAsync(assigned, change, new WatchTime(0, high), task).ConfigureAwait(false);
             Events.Add(move.Group, "running", $"{move.Instance} runs on {move.To} (epoch {assigned.Epoch})");
+            DropSpareCopies(move.To, assigned.Id);
         }
         catch (Exception e) when (e is DirectorException or OperationCanceledException)
         {
@@ -137,6 +138,17 @@ public sealed partial class ServiceGroupSupervisor
         finally
         {
             _moving.TryRemove(move.Instance, out _);
+        }
+    }
+
+    /// <summary>A spare that took an instance is a holder now: its prepared copies of the group's other
+    /// instances would only sit there (a node holds one instance), so they are removed.</summary>
+    private void DropSpareCopies(string node, string kept)
+    {
+        foreach (InstanceState copy in _director.Hub.Find(node)?.Instances.Where(i => i.Phase == InstancePhase.Prepared && i.Instance.Id != kept) ?? [])
+        {
+            _ = _director.Hub.SendAsync(node, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.Stop, Instance = copy.Instance, Remove = true },
+                TimeSpan.FromMinutes(1), CancellationToken.None);
         }
     }
 

@@ -8,8 +8,8 @@ namespace DeployDirector.Tests.Director;
 /// <summary>
 /// An agent in process that speaks to the director's hub as the real agent speaks HTTP: registers,
 /// heartbeats, long-polls, answers commands (checking archive hashes and epochs as the real one
-/// does), and records every command it got. Jobs "run" at once; <see cref="FailStart"/> and
-/// <see cref="HoldStart"/> make it misbehave on purpose.
+/// does, in order per instance as its dispatcher runs them), and records every command it got. Jobs
+/// "run" at once; <see cref="FailStart"/> and <see cref="HoldStart"/> make it misbehave on purpose.
 /// </summary>
 public sealed class FakeAgent : IAsyncDisposable
 {
@@ -20,6 +20,7 @@ public sealed class FakeAgent : IAsyncDisposable
     private readonly ConcurrentQueue<AgentCommand> _received = new();
     private readonly ConcurrentQueue<CommandSpan> _timeline = new();
     private readonly ConcurrentQueue<GroupInfo> _groups = new();
+    private readonly Dictionary<string, Task> _tails = new(StringComparer.Ordinal);
     private Task _loops = Task.CompletedTask;
     private long _sequence;
     private static long s_ticks;
@@ -146,13 +147,28 @@ public sealed class FakeAgent : IAsyncDisposable
             foreach (AgentCommand command in commands)
             {
                 _received.Enqueue(command);
-                _ = Task.Run(async () =>
+                // As the real agent's dispatcher: in order per instance, instances in parallel.
+                Task previous = command.Instance is { } instance ? _tails.GetValueOrDefault(instance.Id, Task.CompletedTask) : Task.CompletedTask;
+                Task run = Task.Run(async () =>
                 {
+                    await previous.ConfigureAwait(false);
                     long began = Interlocked.Increment(ref s_ticks);
-                    CommandResult result = await RunAsync(command).ConfigureAwait(false);
+                    CommandResult result;
+                    try
+                    {
+                        result = await RunAsync(command).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IOException)
+                    {
+                        result = Refuse(command, "failed", e.Message);
+                    }
                     _timeline.Enqueue(new CommandSpan(command, began, Interlocked.Increment(ref s_ticks)));
                     _director.Context.Hub.Complete(Mac, result);
                 });
+                if (command.Instance is { } owner)
+                {
+                    _tails[owner.Id] = run;
+                }
             }
         }
     }

@@ -22,7 +22,7 @@ public sealed class FailoverTests
         await g.RoundsUntilAsync(() => g.Director.Context.Nodes.Find(spare.Mac)?.SpareFor == "demo/db"
             && g.Director.Context.Hub.Find(spare.Mac)!.Instances.Count(i => i.Phase == InstancePhase.Prepared && i.ArchiveSha256 is not null) == 2,
             "the spare reports both instances prepared");
-        Assert.Equal(["52:54:00:aa:00:03"], g.Supervisor.Status("demo", "db").Spares);
+        Assert.Equal([spare.Mac], g.Supervisor.Status("demo", "db").Spares);
 
         InstanceRecord before = g.Instance(0);
         FakeAgent dead = g.Holder(0);
@@ -41,6 +41,8 @@ public sealed class FailoverTests
         Assert.Equal(before.Epoch, prepared.Instance!.Epoch);
         Assert.Contains(spare.Received, c => c.Kind == CommandKind.Start && c.Instance!.Id == before.Id && c.Instance.Epoch == after.Epoch);
         Assert.Null(g.Director.Context.Nodes.Find(spare.Mac)!.SpareFor);
+        await DirectorRig.WaitUntilAsync(() => spare.Instances.Count == 1, "the former spare drops its copy of the other instance");
+        Assert.Equal(after.Id, spare.Instances.Single().Instance.Id);
 
         GroupStatus status = g.Supervisor.Status("demo", "db");
         GroupMemberStatus member = status.Members.Single(m => m.Index == 0);

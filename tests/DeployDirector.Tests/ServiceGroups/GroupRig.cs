@@ -62,10 +62,16 @@ public sealed class GroupRig : IAsyncDisposable
             {
                 return decided;
             }
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}; decided: {string.Join(" | ", decided.Select(d => d.Reason))}");
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}; decided: {string.Join(" | ", decided.Select(d => d.Reason))}\n{Story()}");
             await Task.Delay(20);
         }
     }
+
+    /// <summary>What the supervisor said and how the tasks ended, for a failure's message.</summary>
+    public string Story() =>
+        string.Join("\n", Supervisor.Events.List().TakeLast(30).Select(e => $"event {e.Kind}: {e.Message}"))
+        + "\n" + string.Join("\n", Director.Context.Tasks.List(limit: 50).Select(t => $"task {t.Kind} {t.State}: {t.Error}"))
+        + "\n" + string.Join("\n", Rig.Agents.Select(a => $"agent {a.Mac}: {string.Join(", ", a.Instances.Select(i => $"{i.Instance.Id}@{i.Instance.Epoch} {i.Phase}"))}"));
 
     /// <summary>Waits until every director task has ended (failovers, deploys a round started).</summary>
     public Task TasksEndedAsync() => DirectorRig.WaitUntilAsync(() => Director.Context.Tasks.List(limit: 200).All(t => t.Ended), "every director task ended");
