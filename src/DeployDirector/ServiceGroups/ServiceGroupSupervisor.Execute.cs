@@ -54,6 +54,10 @@ public sealed partial class ServiceGroupSupervisor
                 case ScaleGroup scale:
                     Scale(scale);
                     break;
+                case RebootNode reboot:
+                    Events.Add(reboot.Group, "reboot", reboot.Reason);
+                    _ = _director.Hub.SendAsync(reboot.Mac, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.Reboot }, TimeSpan.FromMinutes(1), CancellationToken.None);
+                    break;
             }
         }
         foreach (IGrouping<string, (MoveInstance Move, InstanceRecord Previous, InstanceRecord Assigned)> deployment in moves.GroupBy(m => m.Assigned.Deployment))
@@ -117,6 +121,7 @@ public sealed partial class ServiceGroupSupervisor
             int high = (group?.Update ?? UpdatePolicy.Default).UpdateWatchTime.HighMs;
             await _applier.ApplyAsync(assigned, change, new WatchTime(0, high), task).ConfigureAwait(false);
             Events.Add(move.Group, "running", $"{move.Instance} runs on {move.To} (epoch {assigned.Epoch})");
+            DropSpareCopies(move.To, assigned.Id);
         }
         catch (Exception e) when (e is DirectorException or OperationCanceledException)
         {
@@ -133,6 +138,17 @@ public sealed partial class ServiceGroupSupervisor
         finally
         {
             _moving.TryRemove(move.Instance, out _);
+        }
+    }
+
+    /// <summary>A spare that took an instance is a holder now: its prepared copies of the group's other
+    /// instances would only sit there (a node holds one instance), so they are removed.</summary>
+    private void DropSpareCopies(string node, string kept)
+    {
+        foreach (InstanceState copy in _director.Hub.Find(node)?.Instances.Where(i => i.Phase == InstancePhase.Prepared && i.Instance.Id != kept) ?? [])
+        {
+            _ = _director.Hub.SendAsync(node, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.Stop, Instance = copy.Instance, Remove = true },
+                TimeSpan.FromMinutes(1), CancellationToken.None);
         }
     }
 

@@ -40,7 +40,10 @@ public sealed partial class ServiceGroupSupervisor
                     try
                     {
                         (string deployment, string name, int index) = Split(instance.Key);
-                        if (_director.Store.Instance(deployment, name, index) is not { } record || _deployer.RenderAt(record, spare.Mac) is not { Archive: { } archive })
+                        // An instance that moved since the view (perhaps onto this very spare) is not copied:
+                        // a copy under its new epoch would race the move's own prepare and apply.
+                        if (_director.Store.Instance(deployment, name, index) is not { } record || record.Epoch != instance.Epoch
+                            || _deployer.RenderAt(record, spare.Mac) is not { Archive: { } archive })
                         {
                             return;
                         }

@@ -21,6 +21,9 @@ public sealed partial class SupervisorCore
     private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
     private readonly HashSet<string> _rebooting = new(StringComparer.Ordinal);
 
+    /// <summary>Fewest members dying within the window that count as a meltdown.</summary>
+    public const int MinMeltdownDeaths = 2;
+
     /// <summary>Groups whose meltdown guard holds moves back.</summary>
     public IReadOnlyCollection<string> Meltdowns => _meltdown;
 
@@ -96,7 +99,9 @@ public sealed partial class SupervisorCore
             _alerted.Remove("meltdown " + group.Key);
             return false;
         }
-        if (deaths.Count * 100 > share * size)
+        // One death is an ordinary failover, whatever share of a small group it is: a guard that held
+        // back the only member of a one-instance group would leave it down until an operator came.
+        if (deaths.Count >= MinMeltdownDeaths && deaths.Count * 100 > share * size)
         {
             _meltdown.Add(group.Key);
             if (_alerted.Add("meltdown " + group.Key))

@@ -18,13 +18,14 @@ public sealed class DirectorRig : IAsyncDisposable
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("ubd-director-");
     private readonly List<FakeAgent> _agents = [];
 
-    public DirectorRig(string provider = "pxe")
+    /// <param name="clock">The director's clock (null: the system's); service-group tests step it.</param>
+    public DirectorRig(string provider = "pxe", TimeProvider? clock = null)
     {
         Tree = ImageTreeService.Open(Data);
         string root = Path.Combine(_directory.FullName, "root.img");
         File.WriteAllBytes(root, new byte[1 << 20]);
         Tree.Import("stemcell", root, UnionBlock.Store.ImageFormat.Raw, null);
-        Options = new DirectorOptions(provider) { Timings = FastTimings, NodeWait = TimeSpan.FromSeconds(20) };
+        Options = new DirectorOptions(provider) { Timings = FastTimings, NodeWait = TimeSpan.FromSeconds(20), Clock = clock };
         Director = DirectorSetup.Open(Data, Tree, Options, NullLogger.Instance);
         string tarball = Path.Combine(_directory.FullName, "demo.tgz");
         ReleaseBuilder.Create(Path.Combine(RepoRoot, "examples", "releases", "demo"), tarball);

@@ -8,8 +8,8 @@ namespace DeployDirector.Tests.Director;
 /// <summary>
 /// An agent in process that speaks to the director's hub as the real agent speaks HTTP: registers,
 /// heartbeats, long-polls, answers commands (checking archive hashes and epochs as the real one
-/// does), and records every command it got. Jobs "run" at once; <see cref="FailStart"/> and
-/// <see cref="HoldStart"/> make it misbehave on purpose.
+/// does, in order per instance as its dispatcher runs them), and records every command it got. Jobs
+/// "run" at once; <see cref="FailStart"/> and <see cref="HoldStart"/> make it misbehave on purpose.
 /// </summary>
 public sealed class FakeAgent : IAsyncDisposable
 {
@@ -19,6 +19,8 @@ public sealed class FakeAgent : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AgentCommand> _received = new();
     private readonly ConcurrentQueue<CommandSpan> _timeline = new();
+    private readonly ConcurrentQueue<GroupInfo> _groups = new();
+    private readonly Dictionary<string, Task> _tails = new(StringComparer.Ordinal);
     private Task _loops = Task.CompletedTask;
     private long _sequence;
     private static long s_ticks;
@@ -57,6 +59,22 @@ public sealed class FakeAgent : IAsyncDisposable
     public int ReceivedCount => _received.Count;
 
     public bool FailStart { get; set; }
+
+    /// <summary>The busy share of all cores it reports in heartbeats (service groups balance by it).</summary>
+    public double CpuLoad { get; set; } = 0.1;
+
+    /// <summary>The director's answer to the latest heartbeat (null before the first, or when it asked to register).</summary>
+    public HeartbeatAck? LastAck { get; private set; }
+
+    /// <summary>Every service-group view (update_group) it accepted, in order (newer versions only).</summary>
+    public IReadOnlyList<GroupInfo> Groups => [.. _groups];
+
+    /// <summary>Its loops were stopped (<see cref="DieAsync"/>): it no longer heartbeats or polls.</summary>
+    public bool Stopped => _stop.IsCancellationRequested;
+
+    /// <summary>Runs when a reboot brings the node up again, before its agent registers (the boot
+    /// service's part: tests lift fences here).</summary>
+    public Action? OnBoot { get; set; }
 
     /// <summary>While set, start never completes (the director waits): a deploy caught mid-way.</summary>
     public TaskCompletionSource? HoldStart { get; set; }
@@ -100,8 +118,9 @@ public sealed class FakeAgent : IAsyncDisposable
 
     public void Beat()
     {
-        var beat = new AgentHeartbeat { BootId = BootId, Sequence = Interlocked.Increment(ref _sequence), Load = new LoadReport(0.1, Cores, 1 << 20, Memory, null), Instances = [.. _instances.Values] };
-        if (_director.Context.Hub.Heartbeat(Mac, beat) is null)
+        var beat = new AgentHeartbeat { BootId = BootId, Sequence = Interlocked.Increment(ref _sequence), Load = new LoadReport(CpuLoad, Cores, 1 << 20, Memory, null), Instances = [.. _instances.Values] };
+        LastAck = _director.Context.Hub.Heartbeat(Mac, beat);
+        if (LastAck is null)
         {
             Register();
         }
@@ -128,13 +147,28 @@ public sealed class FakeAgent : IAsyncDisposable
             foreach (AgentCommand command in commands)
             {
                 _received.Enqueue(command);
-                _ = Task.Run(async () =>
+                // As the real agent's dispatcher: in order per instance, instances in parallel.
+                Task previous = command.Instance is { } instance ? _tails.GetValueOrDefault(instance.Id, Task.CompletedTask) : Task.CompletedTask;
+                Task run = Task.Run(async () =>
                 {
+                    await previous.ConfigureAwait(false);
                     long began = Interlocked.Increment(ref s_ticks);
-                    CommandResult result = await RunAsync(command).ConfigureAwait(false);
+                    CommandResult result;
+                    try
+                    {
+                        result = await RunAsync(command).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or IOException)
+                    {
+                        result = Refuse(command, "failed", e.Message);
+                    }
                     _timeline.Enqueue(new CommandSpan(command, began, Interlocked.Increment(ref s_ticks)));
                     _director.Context.Hub.Complete(Mac, result);
                 });
+                if (command.Instance is { } owner)
+                {
+                    _tails[owner.Id] = run;
+                }
             }
         }
     }
@@ -204,14 +238,26 @@ public sealed class FakeAgent : IAsyncDisposable
                 return Ok(command);
             case CommandKind.RunErrand:
                 return new CommandResult(command.Id, true, null, null, $"errand {instance!.Group}/{instance.Index} ran", 0, null);
+            case CommandKind.UpdateGroup:
+                lock (_groups)
+                {
+                    // As the real agent: a version it already holds, or an older one, is ignored.
+                    if (_groups.IsEmpty || _groups.Last().Version < command.Group!.Version)
+                    {
+                        _groups.Enqueue(command.Group!);
+                    }
+                }
+                return Ok(command);
             case CommandKind.FetchLogs:
                 return new CommandResult(command.Id, true, null, null, $"log of {instance!.Id}", null, null);
             case CommandKind.Reboot:
-                BootId = Guid.NewGuid().ToString();
                 _ = Task.Run(async () =>
                 {
                     await Task.Delay(50).ConfigureAwait(false);
+                    // The node asks for its boot script before its new agent says anything.
+                    OnBoot?.Invoke();
                     _director.Context.Tree.BootNode(Mac, "stemcell");
+                    BootId = Guid.NewGuid().ToString();
                     Register();
                 });
                 return Ok(command);
@@ -220,13 +266,20 @@ public sealed class FakeAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Its jobs of <paramref name="instanceId"/> start crash-looping (the host stays alive).</summary>
+    public void Crash(string instanceId) => _instances[instanceId] = _instances[instanceId] with
+    {
+        Phase = InstancePhase.Failing,
+        Jobs = [new JobState("backend", "backoff", null, 5, false, "exited with 1")],
+    };
+
     /// <summary>
     /// The same agent process, still running its instances, finding a new director (after a director
     /// restart, or after a partition): same boot, same instances and epochs; it registers again.
     /// </summary>
     public FakeAgent Revive(DirectorSetup director)
     {
-        var agent = new FakeAgent(director, Mac, Address, Cores, Memory) { BootId = BootId, FailStart = FailStart };
+        var agent = new FakeAgent(director, Mac, Address, Cores, Memory) { BootId = BootId, FailStart = FailStart, CpuLoad = CpuLoad, OnBoot = OnBoot };
         foreach ((string id, InstanceState state) in _instances)
         {
             agent._instances[id] = state;

@@ -1,0 +1,89 @@
+using DeployDirector.Contracts;
+using DeployDirector.ServiceGroups;
+using DeployDirector.State;
+using DeployDirector.Tests.Director;
+
+namespace DeployDirector.Tests.ServiceGroups;
+
+/// <summary>What members hear from the real director: endpoint lists, leaders (update_group), the
+/// heartbeat interval their group asks for; and how quiesced nodes are treated.</summary>
+public sealed class MembershipTests
+{
+    [Fact]
+    public async Task A_quiesced_node_leaves_the_endpoints_keeps_its_instance_and_takes_no_new_one()
+    {
+        await using var g = new GroupRig();
+        g.Rig.Boot(3);
+        await g.DeployAsync(GroupRig.Manifest(2));
+        await g.RoundsUntilAsync(() => g.Supervisor.Endpoints("demo", "db").Count == 2, "both members are endpoints");
+        InstanceRecord kept = g.Instance(1);
+        FakeAgent quiesced = g.Holder(1);
+        FakeAgent idle = g.Rig.Agents.Single(a => a.Instances.Count == 0);
+        g.Supervisor.Quiesce(quiesced.Mac, true);
+        g.Supervisor.Quiesce(idle.Mac, true);
+        int before = quiesced.ReceivedCount;
+
+        Assert.Contains(g.Round(), d => d is EndpointsChanged e && e.Available.SequenceEqual(["demo/db/0"]));
+        Assert.Equal([0], g.Supervisor.Endpoints("demo", "db").Select(m => m.Index));
+        Assert.Equal([0], g.Supervisor.Groups().Single(s => s.Group == "db").Available.Select(m => m.Index));
+        GroupMemberStatus member = g.Supervisor.Status("demo", "db").Members.Single(m => m.Index == 1);
+        Assert.Equal((true, false, quiesced.Mac), (member.Quiesced, member.Available, member.Node));
+        Assert.True(g.RunsOn(1, quiesced.Mac));
+        Assert.Equal(kept.Epoch, g.Instance(1).Epoch);
+        Assert.DoesNotContain(quiesced.Received.Skip(before), c => c.Kind is CommandKind.Stop or CommandKind.Apply or CommandKind.Start);
+
+        FakeAgent dead = g.Holder(0);
+        await dead.DieAsync();
+        g.Pass(FailoverTests.DeadTime);
+        g.Round();
+        await g.RoundsUntilAsync(() => g.Instance(0) is { Node: null, Status: InstanceStatus.Orphaned }, "instance 0 is orphaned: the only idle node is quiesced");
+        Assert.DoesNotContain(idle.Received, c => c.Instance?.Id == g.Instance(0).Id);
+        Assert.True(g.RunsOn(1, quiesced.Mac));
+
+        g.Supervisor.Quiesce(idle.Mac, false);
+        await g.RoundsUntilAsync(() => g.RunsOn(0, idle.Mac), "instance 0 runs on the unquiesced node");
+    }
+
+    [Fact]
+    public async Task The_lowest_running_index_leads_members_hear_it_and_a_dead_leader_is_replaced()
+    {
+        await using var g = new GroupRig();
+        g.Rig.Boot(3);
+        await g.DeployAsync(GroupRig.Manifest(2));
+        FakeAgent first = g.Holder(0);
+        FakeAgent second = g.Holder(1);
+        await g.RoundsUntilAsync(() => new[] { first, second }.All(a => a.Groups.LastOrDefault()?.LeaderInstance == "demo/db/0"), "both members hear that 0 leads");
+        Assert.Equal("demo/db/0", g.Store.Group("demo", "db")!.Leader);
+        GroupInfo heard = second.Groups[^1];
+        Assert.Equal((first.Address, 2), (heard.LeaderAddress, heard.Members.Count));
+        Assert.Equal([first.Address, second.Address], heard.Members.OrderBy(m => m.Index).Select(m => m.Address));
+        long version = heard.Version;
+
+        await first.DieAsync();
+        g.Pass(FailoverTests.DeadTime);
+        Assert.Contains(g.Round(), d => d is AssignLeader { Instance: "demo/db/1" });
+        await g.RoundsUntilAsync(() => second.Groups.LastOrDefault()?.LeaderInstance == "demo/db/1", "the survivor hears it leads");
+        Assert.Equal("demo/db/1", g.Store.Group("demo", "db")!.Leader);
+        Assert.True(second.Groups[^1].Version > version, $"version {second.Groups[^1].Version} after, {version} before");
+        Assert.Equal(second.Address, second.Groups[^1].LeaderAddress);
+        await g.RoundsUntilAsync(() => second.Groups[^1].Version == g.Store.Group("demo", "db")!.Version, "the survivor holds the newest version pushed");
+        Assert.Contains(g.Events(), e => e.Kind == "leader" && e.Message.Contains("demo/db/1 leads", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Members_and_spares_are_answered_the_heartbeat_interval_of_their_group()
+    {
+        await using var g = new GroupRig();
+        g.Rig.Boot(4);
+        await g.DeployAsync(GroupRig.Manifest(2, "spares: 1\nfailover: { heartbeat: 500, lease: 3s }"));
+        await g.RoundsUntilAsync(() => g.Rig.Agents.Count(a => g.Director.Context.Nodes.Find(a.Mac)?.SpareFor == "demo/db") == 1, "a spare is designated");
+        g.Round();
+        g.BeatAll();
+        string spare = g.Supervisor.Status("demo", "db").Spares.Single();
+        HashSet<string> members = [g.Instance(0).Node!, g.Instance(1).Node!, spare];
+        foreach (FakeAgent agent in g.Rig.Agents)
+        {
+            Assert.Equal(members.Contains(agent.Mac) ? 500 : null, agent.LastAck!.HeartbeatIntervalMs);
+        }
+    }
+}
