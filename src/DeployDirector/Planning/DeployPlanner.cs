@@ -12,13 +12,15 @@ namespace DeployDirector.Planning;
 /// </summary>
 public static class DeployPlanner
 {
-    public static DeployPlan Plan(PlanInput input, Func<RenderInput, RenderedArchive> render)
+    /// <param name="only">When given, only the instances it selects are rendered and listed (a failover
+    /// needs one instance's archive, not the whole deployment's).</param>
+    public static DeployPlan Plan(PlanInput input, Func<RenderInput, RenderedArchive> render, Func<string, int, bool>? only = null)
     {
         PlacementPlan placement = Placement.Plan(input.Manifest, input.Existing, input.Nodes);
         var groups = input.Manifest.InstanceGroups.ToDictionary(g => g.Name, StringComparer.Ordinal);
         IReadOnlyDictionary<string, IReadOnlyList<LinkMember>> links = Links(input, placement);
         var changes = new List<InstanceChange>();
-        foreach (PlacedInstance placed in placement.Instances)
+        foreach (PlacedInstance placed in placement.Instances.Where(p => only is null || only(p.Group, p.Index)))
         {
             InstanceGroup group = groups[placed.Group];
             string layer = input.GroupLayers[group.Name];

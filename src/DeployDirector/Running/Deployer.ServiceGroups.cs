@@ -76,7 +76,7 @@ public sealed partial class Deployer
         }
         List<InstanceRecord> existing = [.. director.Store.Instances(record.Deployment).Select(i => i.Key == record.Key ? record with { Node = node } : i)];
         DeployPlan plan = DeployPlanner.Plan(prepared.Input with { Existing = existing, Nodes = NodeFacts(), Addresses = Addresses() },
-            input => director.Archives.Render(prepared.Manifest, prepared.Input.Releases, input));
+            input => director.Archives.Render(prepared.Manifest, prepared.Input.Releases, input), (g, i) => g == record.Group && i == record.Index);
         return plan.Changes.FirstOrDefault(c => c.Group == record.Group && c.Index == record.Index && c.Node == node && c.Archive is not null);
     }
 
