@@ -58,4 +58,25 @@ if (options.Instances > 0)
     }
     Console.Out.WriteLine(Report.Deploys(runs));
 }
+if (options.FailoverAgents > 0)
+{
+    // One fresh director per meltdown setting and run: the single kills of every run pool together.
+    var results = new List<DirectorBench.Failover.FailoverResult>();
+    foreach (string meltdown in options.Meltdown)
+    {
+        for (int run = 1; run <= options.Runs; run++)
+        {
+            Console.Error.WriteLine($"failover: {options.FailoverAgents} agents, meltdown {meltdown}, run {run} of {options.Runs}");
+            DirectorBench.Failover.FailoverResult result = await DirectorBench.Failover.FailoverBench.RunAsync(options.FailoverAgents, options.GroupSize, options.Kills, meltdown,
+                TimeSpan.FromSeconds(options.MassWindow), options.Release);
+            if (result.KillsNotRecovered > 0)
+            {
+                Console.Error.WriteLine($"failover: {result.KillsNotRecovered} killed node(s) whose instance never ran again");
+                failures++;
+            }
+            results.Add(result);
+        }
+    }
+    Console.Out.WriteLine(DirectorBench.Failover.FailoverReport.Table(results));
+}
 return failures == 0 ? 0 : 1;
