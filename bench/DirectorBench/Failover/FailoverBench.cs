@@ -26,7 +26,7 @@ internal static class FailoverBench
     /// <summary>The decisions among the supervisor's events (the rest are outcomes of its work).</summary>
     private static readonly HashSet<string> Outcomes = new(StringComparer.Ordinal) { "running", "move-failed", "spare-prepared", "spare-prepare-failed" };
 
-    public static async Task<FailoverResult> RunAsync(int agents, int groupSize, int kills, string meltdown, TimeSpan massWindow, string releaseDirectory)
+    public static async Task<FailoverResult> RunAsync(int agents, int groupSize, int kills, IReadOnlyList<string> meltdowns, TimeSpan massWindow, string releaseDirectory)
     {
         if (agents % groupSize != 0 || groupSize < 3)
         {
@@ -54,18 +54,20 @@ internal static class FailoverBench
             long booting = Stopwatch.GetTimestamp();
             fleet.Start();
             double bootSeconds = Stopwatch.GetElapsedTime(booting).TotalSeconds;
+            Console.Error.WriteLine($"failover: {agents} nodes booted in {bootSeconds:0.0} s");
             director.Supervisor.Start();
             long deploying = Stopwatch.GetTimestamp();
-            for (int d = 0; d * GroupsPerDeployment < groups; d++)
-            {
-                await DeployAsync(director, Manifest(d, Math.Min(GroupsPerDeployment, groups - d * GroupsPerDeployment), groupSize, meltdown)).ConfigureAwait(false);
-            }
+            // Every deployment at once: their batches wait on agents and polls, so they overlap.
+            await Task.WhenAll(Enumerable.Range(0, (groups + GroupsPerDeployment - 1) / GroupsPerDeployment).Select(d =>
+                DeployAsync(director, Manifest(d, Math.Min(GroupsPerDeployment, groups - d * GroupsPerDeployment), groupSize, meltdowns)))).ConfigureAwait(false);
+            Console.Error.WriteLine($"failover: deployed at {Stopwatch.GetElapsedTime(deploying).TotalSeconds:0.0} s");
             await SteadyAsync(director, fleet, groups, agents - groups).ConfigureAwait(false);
             double deploySeconds = Stopwatch.GetElapsedTime(deploying).TotalSeconds;
+            Console.Error.WriteLine($"failover: steady after {deploySeconds:0.0} s");
             (double steadyCpu, double steadyMiB) = await SampleAsync(TimeSpan.FromSeconds(5), () => false).ConfigureAwait(false);
-            (double[] killSeconds, int notRecovered) = await SingleKillsAsync(director, fleet, groups, kills).ConfigureAwait(false);
-            MassFailure mass = await MassAsync(director, fleet, events, groupSize, massWindow).ConfigureAwait(false);
-            return new FailoverResult(agents, groups, meltdown, bootSeconds, deploySeconds, steadyCpu, steadyMiB, killSeconds, notRecovered, mass);
+            (double[] killSeconds, int notRecovered) = await SingleKillsAsync(director, fleet, groups, kills, meltdowns, groupSize).ConfigureAwait(false);
+            MassFailure mass = await MassAsync(director, fleet, events, groupSize, meltdowns, massWindow).ConfigureAwait(false);
+            return new FailoverResult(agents, groups, string.Join(",", meltdowns), bootSeconds, deploySeconds, steadyCpu, steadyMiB, killSeconds, notRecovered, mass);
         }
         finally
         {
@@ -73,14 +75,12 @@ internal static class FailoverBench
         }
     }
 
-    private static string Manifest(int deployment, int groups, int groupSize, string meltdown)
+    /// <summary>The meltdown setting of a group: the settings take turns over the groups, so one mass
+    /// failure shows them side by side.</summary>
+    public static string Guard(IReadOnlyList<string> meltdowns, int deployment, int group) => meltdowns[(deployment * GroupsPerDeployment + group) % meltdowns.Count];
+
+    private static string Manifest(int deployment, int groups, int groupSize, IReadOnlyList<string> meltdowns)
     {
-        string failover = meltdown switch
-        {
-            "default" => "",
-            "off" => "\n    failover: { meltdown: off }",
-            _ => $"\n    failover: {{ meltdown: {{ share: {meltdown} }} }}",
-        };
         var text = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture, $$"""
             name: fo{{deployment}}
             releases:
@@ -94,6 +94,12 @@ internal static class FailoverBench
         {
             // The first group provides the backend link the web job consumes.
             string job = g == 0 ? "backend" : "web";
+            string failover = Guard(meltdowns, deployment, g) switch
+            {
+                "default" => "",
+                "off" => "\n    failover: { meltdown: off }",
+                string share => $"\n    failover: {{ meltdown: {{ share: {share} }} }}",
+            };
             text.Append(CultureInfo.InvariantCulture, $"""
 
                   - name: g{g}
@@ -126,7 +132,7 @@ internal static class FailoverBench
     private static async Task SteadyAsync(DirectorSetup director, SimFleet fleet, int groups, int instances)
     {
         long start = Stopwatch.GetTimestamp();
-        while (true)
+        for (int polls = 0; ; )
         {
             int running = director.Context.Store.AllInstances().Count(i => i.Status == InstanceStatus.Running);
             int spares = director.Context.Nodes.All().Count(n => n.SpareFor is not null
@@ -134,6 +140,10 @@ internal static class FailoverBench
             if (running == instances && spares == groups)
             {
                 return;
+            }
+            if (++polls % 25 == 0)
+            {
+                Console.Error.WriteLine($"failover: {running} of {instances} instances run, {spares} of {groups} spares prepared");
             }
             if (Stopwatch.GetElapsedTime(start) > SteadyTimeout)
             {
@@ -165,10 +175,14 @@ internal static class FailoverBench
             .Where(i => i.Node is not null && i.Status == InstanceStatus.Running && !fleet.ByMac[i.Node].Dead)
             .Select(i => new Victim(fleet.ByMac[i.Node!], i, $"{i.Deployment}/{i.Group}"))];
 
-    private static async Task<(double[] Seconds, int NotRecovered)> SingleKillsAsync(DirectorSetup director, SimFleet fleet, int groups, int kills)
+    /// <summary>One node killed in each of <paramref name="kills"/> groups at once, spread over the groups
+    /// whose guard one death cannot trip.</summary>
+    private static async Task<(double[] Seconds, int NotRecovered)> SingleKillsAsync(DirectorSetup director, SimFleet fleet, int groups, int kills, IReadOnlyList<string> meltdowns, int groupSize)
     {
-        var byGroup = Holders(director, fleet).GroupBy(v => v.Group).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
-        Victim[] victims = [.. Enumerable.Range(0, Math.Min(kills, groups)).Select(k => byGroup[k * groups / Math.Min(kills, groups)].OrderBy(v => v.Instance.Index).ElementAt(1))];
+        bool Trips(string guard) => guard.EndsWith('%') && double.Parse(guard[..^1], CultureInfo.InvariantCulture) / 100 < 1.0 / groupSize;
+        var byGroup = Holders(director, fleet).GroupBy(v => v.Group).Where(g => !Trips(GuardOf(meltdowns, g.Key))).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        int count = Math.Min(kills, byGroup.Length);
+        Victim[] victims = [.. Enumerable.Range(0, count).Select(k => byGroup[k * byGroup.Length / count].OrderBy(v => v.Instance.Index).ElementAt(1))];
         foreach (Victim victim in victims)
         {
             victim.Agent.Kill();
@@ -195,37 +209,49 @@ internal static class FailoverBench
         }
     }
 
-    private static async Task<MassFailure> MassAsync(DirectorSetup director, SimFleet fleet, ConcurrentQueue<(long At, GroupEvent Event)> events, int groupSize, TimeSpan window)
+    private static async Task<MassFailure> MassAsync(DirectorSetup director, SimFleet fleet, ConcurrentQueue<(long At, GroupEvent Event)> events, int groupSize,
+        IReadOnlyList<string> meltdowns, TimeSpan window)
     {
         int perGroup = Math.Max(1, groupSize / 10);
         var spares = director.Context.Nodes.All().Where(n => n.SpareFor is not null && !fleet.ByMac[n.Mac].Dead).GroupBy(n => n.SpareFor!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var chosen = Holders(director, fleet).GroupBy(v => v.Group).Select(g => g.OrderBy(v => v.Instance.Index).Take(perGroup).ToArray()).ToArray();
         Victim[] victims = [.. chosen.SelectMany(g => g)];
-        int movable = chosen.Sum(g => Math.Min(g.Length, spares.GetValueOrDefault(g[0].Group)));
         int skip = events.Count;
         long killed = Stopwatch.GetTimestamp();
         foreach (Victim victim in victims)
         {
             victim.Agent.Kill();
         }
-        Task<double?[]> recovered = RecoveredAsync(fleet, victims, movable == 0 ? int.MaxValue : movable, window);
+        Task<double?[]> recovered = RecoveredAsync(fleet, victims, int.MaxValue, window);
         (double cpu, double maxMiB) = await SampleAsync(window, () => recovered.IsCompleted).ConfigureAwait(false);
         double?[] seconds = await recovered.ConfigureAwait(false);
-        double allMovable = double.NaN;
-        if (movable > 0 && seconds.Count(s => s is not null) >= movable)
-        {
-            // From the kill (the victims' last beats are up to a second older).
-            allMovable = victims.Zip(seconds).Where(p => p.Second is not null).Max(p => p.First.Agent.LastBeat + (long)(p.Second!.Value * Stopwatch.Frequency)) - killed;
-            allMovable /= Stopwatch.Frequency;
-        }
-        (long At, GroupEvent Event)[] after = [.. events.Skip(skip)];
-        (long At, GroupEvent Event)[] decisions = [.. after.Where(e => !Outcomes.Contains(e.Event.Kind))];
+        (long At, GroupEvent Event)[] decisions = [.. events.Skip(skip).Where(e => !Outcomes.Contains(e.Event.Kind))];
         // From the first decision to the last, plus the round that made the first.
         double span = decisions.Length == 0 ? 0 : (decisions[^1].At - decisions[0].At) / (double)Stopwatch.Frequency + director.Supervisor.Interval.TotalSeconds;
         string kinds = string.Join(", ", decisions.GroupBy(e => e.Event.Kind).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"));
-        return new MassFailure(victims.Length, movable, seconds.Count(s => s is not null), allMovable, decisions.Length, span,
-            decisions.Count(e => e.Event.Kind == "failover"), decisions.Count(e => e.Event.Kind == "orphaned"),
-            decisions.Any(e => e.Event.Kind.StartsWith("alert:", StringComparison.Ordinal) && e.Event.Kind.Contains("meltdown", StringComparison.Ordinal)),
-            kinds, cpu, maxMiB, window.TotalSeconds);
+        var outcomes = new List<GuardOutcome>();
+        foreach (IGrouping<string, Victim[]> guard in chosen.GroupBy(g => GuardOf(meltdowns, g[0].Group)))
+        {
+            HashSet<string> keys = [.. guard.Select(g => g[0].Group)];
+            (Victim Victim, double? Seconds)[] mine = [.. victims.Zip(seconds).Where(p => keys.Contains(p.First.Group))];
+            int guardMovable = guard.Sum(g => Math.Min(g.Length, spares.GetValueOrDefault(g[0].Group)));
+            int guardRecovered = mine.Count(p => p.Seconds is not null);
+            // From the kill (the victims' last beats are up to a second older than it).
+            double all = guardMovable > 0 && guardRecovered >= guardMovable
+                ? mine.Where(p => p.Seconds is not null).Max(p => p.Victim.Agent.LastBeat + (long)(p.Seconds!.Value * Stopwatch.Frequency) - killed) / (double)Stopwatch.Frequency
+                : double.NaN;
+            (long At, GroupEvent Event)[] theirs = [.. decisions.Where(e => keys.Contains(e.Event.Group))];
+            outcomes.Add(new GuardOutcome(guard.Key, keys.Count, mine.Length, guardMovable, guardRecovered, all,
+                theirs.Count(e => e.Event.Kind == "failover"), theirs.Count(e => e.Event.Kind == "orphaned"),
+                theirs.Where(e => e.Event.Kind == "alert:meltdown").Select(e => e.Event.Group).Distinct(StringComparer.Ordinal).Count()));
+        }
+        return new MassFailure(victims.Length, decisions.Length, span, kinds, cpu, maxMiB, window.TotalSeconds, outcomes);
+    }
+
+    /// <summary>The meltdown setting of a group key "fo{d}/g{g}".</summary>
+    private static string GuardOf(IReadOnlyList<string> meltdowns, string key)
+    {
+        string[] parts = key.Split('/');
+        return Guard(meltdowns, int.Parse(parts[0][2..], CultureInfo.InvariantCulture), int.Parse(parts[1][1..], CultureInfo.InvariantCulture));
     }
 }

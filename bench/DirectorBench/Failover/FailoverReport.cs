@@ -27,25 +27,36 @@ internal static class FailoverReport
                 $"| {runs.ToList().IndexOf(run) + 1} | {run.Meltdown} | {run.BootSeconds:0.0} | {run.DeploySeconds:0.0} | {run.SteadyCpuPerSecond:0.00} | {run.SteadyWorkingSetMiB:0} | {string.Join(" ", run.KillSeconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture)))} |");
         }
         text.AppendLine();
-        text.AppendLine("| mass failure (a tenth of every group at once) | killed | movable (a spare left) | running again | kill → every movable running (s) | decisions | decisions/s | moves | orphaned | meltdown alert | CPU s/s | max working set (MiB) |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| mass failure: a tenth of every group at once | nodes killed | decisions | decisions/s | director CPU s/s | max working set (MiB) | decisions by kind |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (FailoverResult run in runs)
         {
             MassFailure m = run.Mass;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| guard {run.Meltdown} | {m.Killed} | {m.Movable} | {m.Recovered} | {Seconds(m.AllMovableSeconds, m.WindowSeconds)} | {m.Decisions} | {m.DecisionsPerSecond:0} | {m.Moves} | {m.Orphaned} | {(m.MeltdownAlert ? "raised" : "none")} | {m.CpuPerSecond:0.00} | {m.MaxWorkingSetMiB:0} |");
+                $"| run {runs.ToList().IndexOf(run) + 1} | {m.Killed} | {m.Decisions} | {m.DecisionsPerSecond:0} | {m.CpuPerSecond:0.00} | {m.MaxWorkingSetMiB:0} | {m.DecisionKinds} |");
         }
         text.AppendLine();
-        text.AppendLine("Decisions by kind, per mass failure:");
-        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| meltdown guard (groups take turns) | run | groups | killed | movable (a spare left) | running again within {runs[0].Mass.WindowSeconds:0} s | kill → every movable running (s) | failover moves | orphaned | groups that raised the meltdown alert |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (FailoverResult run in runs)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- guard {run.Meltdown}: {run.Mass.DecisionKinds}");
+            foreach (GuardOutcome g in run.Mass.ByGuard)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {Describe(g.Guard)} | {runs.ToList().IndexOf(run) + 1} | {g.Groups} | {g.Killed} | {g.Movable} | {g.Recovered} | {Seconds(g.AllMovableSeconds, run.Mass.WindowSeconds)} | {g.Moves} | {g.Orphaned} | {g.GroupsAlerted} of {g.Groups} |");
+            }
         }
         text.AppendLine();
         text.AppendLine($"[^res]: {BoshResurrectorSource}.");
         return text.ToString();
     }
+
+    private static string Describe(string guard) => guard switch
+    {
+        "default" => "on, default share 50 %",
+        "off" => "off",
+        _ => $"on, share {guard}",
+    };
 
     private static string Seconds(double value, double window) => double.IsNaN(value) ? $"not within {window:0} s" : value.ToString("0.00", CultureInfo.InvariantCulture);
 

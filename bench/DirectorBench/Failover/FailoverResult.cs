@@ -14,21 +14,29 @@ internal sealed record FailoverResult(
     int KillsNotRecovered,
     MassFailure Mass);
 
-/// <summary>A tenth of every group's nodes killed at once, watched for <see cref="WindowSeconds"/>.</summary>
+/// <summary>A tenth of every group's nodes killed at once, watched for <see cref="WindowSeconds"/>: the
+/// whole director's figures, and per meltdown setting what its groups did.</summary>
 internal sealed record MassFailure(
+    int Killed,
+    int Decisions,
+    double DecisionSpanSeconds,
+    string DecisionKinds,
+    double CpuPerSecond,
+    double MaxWorkingSetMiB,
+    double WindowSeconds,
+    IReadOnlyList<GuardOutcome> ByGuard)
+{
+    public double DecisionsPerSecond => DecisionSpanSeconds > 0 ? Decisions / DecisionSpanSeconds : double.NaN;
+}
+
+/// <summary>The groups under one meltdown setting in a mass failure.</summary>
+internal sealed record GuardOutcome(
+    string Guard,
+    int Groups,
     int Killed,
     int Movable,
     int Recovered,
     double AllMovableSeconds,
-    int Decisions,
-    double DecisionSpanSeconds,
     int Moves,
     int Orphaned,
-    bool MeltdownAlert,
-    string DecisionKinds,
-    double CpuPerSecond,
-    double MaxWorkingSetMiB,
-    double WindowSeconds)
-{
-    public double DecisionsPerSecond => DecisionSpanSeconds > 0 ? Decisions / DecisionSpanSeconds : double.NaN;
-}
+    int GroupsAlerted);
