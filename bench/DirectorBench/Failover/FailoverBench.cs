@@ -61,11 +61,20 @@ internal static class FailoverBench
             await Task.WhenAll(Enumerable.Range(0, (groups + GroupsPerDeployment - 1) / GroupsPerDeployment).Select(d =>
                 DeployAsync(director, Manifest(d, Math.Min(GroupsPerDeployment, groups - d * GroupsPerDeployment), groupSize, meltdowns)))).ConfigureAwait(false);
             Console.Error.WriteLine($"failover: deployed at {Stopwatch.GetElapsedTime(deploying).TotalSeconds:0.0} s");
-            await SteadyAsync(director, fleet, groups, agents - groups).ConfigureAwait(false);
+            await SteadyAsync(director, fleet, events, groups, agents - groups).ConfigureAwait(false);
             double deploySeconds = Stopwatch.GetElapsedTime(deploying).TotalSeconds;
             Console.Error.WriteLine($"failover: steady after {deploySeconds:0.0} s");
             (double steadyCpu, double steadyMiB) = await SampleAsync(TimeSpan.FromSeconds(5), () => false).ConfigureAwait(false);
+            int before = events.Count;
+            long killing = Stopwatch.GetTimestamp();
             (double[] killSeconds, int notRecovered) = await SingleKillsAsync(director, fleet, groups, kills, meltdowns, groupSize).ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("FAILOVER_TRACE") is not null)
+            {
+                foreach ((long at, GroupEvent e) in events.Skip(before))
+                {
+                    Console.Error.WriteLine($"  +{(at - killing) / (double)Stopwatch.Frequency:0.00} s {e.Group} {e.Kind}: {e.Message}");
+                }
+            }
             MassFailure mass = await MassAsync(director, fleet, events, groupSize, meltdowns, massWindow).ConfigureAwait(false);
             return new FailoverResult(agents, groups, string.Join(",", meltdowns), bootSeconds, deploySeconds, steadyCpu, steadyMiB, killSeconds, notRecovered, mass);
         }
@@ -129,7 +138,7 @@ internal static class FailoverBench
     }
 
     /// <summary>Waits until every instance runs and every group has a spare holding its archive prepared.</summary>
-    private static async Task SteadyAsync(DirectorSetup director, SimFleet fleet, int groups, int instances)
+    private static async Task SteadyAsync(DirectorSetup director, SimFleet fleet, ConcurrentQueue<(long At, GroupEvent Event)> events, int groups, int instances)
     {
         long start = Stopwatch.GetTimestamp();
         for (int polls = 0; ; )
@@ -143,7 +152,8 @@ internal static class FailoverBench
             }
             if (++polls % 25 == 0)
             {
-                Console.Error.WriteLine($"failover: {running} of {instances} instances run, {spares} of {groups} spares prepared");
+                Console.Error.WriteLine($"failover: {running} of {instances} instances run, {spares} of {groups} spares prepared; supervisor events: "
+                    + string.Join(", ", events.GroupBy(e => e.Event.Kind).Select(g => $"{g.Key} {g.Count()}")));
             }
             if (Stopwatch.GetElapsedTime(start) > SteadyTimeout)
             {

@@ -6,7 +6,7 @@ namespace DirectorBench.Failover;
 /// <summary>The failover tables: single kills pooled over every run, then one row per mass failure.</summary>
 internal static class FailoverReport
 {
-    public const string BoshResurrectorSource = "BOSH docs, \"Automatic repair with Resurrector\" (https://bosh.io/docs/resurrector/)";
+    public const string BoshResurrectorSource = "cloudfoundry/bosh jobs/health_monitor/spec: the health monitor analyzes agents every `hm.intervals.analyze_agents` (default 60 s) and counts an agent as timed out after `hm.intervals.agent_timeout` (default 60 s) without a heartbeat, so a dead VM is noticed 60–120 s after its last heartbeat; the Resurrector then starts a scan-and-fix task on the Director that recreates the VM (BOSH docs, \"Automatic repair with Resurrector\", https://bosh.io/docs/resurrector/)";
 
     public static string Table(IReadOnlyList<FailoverResult> runs)
     {

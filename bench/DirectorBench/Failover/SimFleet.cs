@@ -13,7 +13,7 @@ internal sealed class SimFleet : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<(string Mac, long At, long Epoch)>> _running = new(StringComparer.Ordinal);
-    private Task _beats = Task.CompletedTask;
+    private Thread? _beats;
 
     public SimFleet(DirectorSetup director, int count)
     {
@@ -35,7 +35,9 @@ internal sealed class SimFleet : IAsyncDisposable
         {
             agent.Boot();
         }
-        _beats = Task.Run(BeatLoopAsync);
+        // A thread of its own: the nodes' clocks do not wait for the director's thread pool.
+        _beats = new Thread(BeatLoop) { IsBackground = true, Name = "simulated heartbeats" };
+        _beats.Start();
     }
 
     /// <summary>When instance <paramref name="id"/> was first reported running at an epoch above
@@ -53,7 +55,7 @@ internal sealed class SimFleet : IAsyncDisposable
         return first;
     }
 
-    private async Task BeatLoopAsync()
+    private void BeatLoop()
     {
         int n = Agents.Count;
         double ticksPerBeat = Stopwatch.Frequency / (double)n;
@@ -65,21 +67,14 @@ internal sealed class SimFleet : IAsyncDisposable
             {
                 Agents[(int)(k % n)].Beat();
             }
-            try
-            {
-                await Task.Delay(1, _stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            Thread.Sleep(1);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _beats.ConfigureAwait(false);
+        _beats?.Join();
         foreach (SimAgent agent in Agents)
         {
             agent.Kill();
