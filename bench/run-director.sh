@@ -14,7 +14,7 @@ cd "$root"
 heartbeats=(dotnet DirectorBench.dll --agents 1000,10000 --seconds 20 --warmup 15 --runs 3 --instances 0)
 deploys=(dotnet DirectorBench.dll --agents 0 --runs 3 --instances 100 --release examples/releases/demo)
 failover=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --failover-agents "${FAILOVER_AGENTS:-1000}" --group-size 100 --kills 10
-  --meltdown default,off,5% --mass-window 20 --release examples/releases/demo)
+  --meltdown default,off,5% --mass-window 45 --release examples/releases/demo)
 nodetable=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --node-table 10)
 heartbeat_table="$(dotnet "$work/bench/DirectorBench.dll" "${heartbeats[@]:2}")"
 deploy_table="$(dotnet "$work/bench/DirectorBench.dll" "${deploys[@]:2}")"
@@ -67,7 +67,7 @@ memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "instances, so a started instance shows as running in the node's next beat. Killing a node stops its"
   echo "beats and polls. A kill's time runs from its last heartbeat to the first beat of another node reporting"
   echo "the instance running at a newer epoch. Single kills: 10 nodes at once, each in its own group. Mass"
-  echo "failure: a tenth of every group's nodes at once (10 % of the fleet), watched for 20 s; the meltdown"
+  echo "failure: a tenth of every group's nodes at once (10 % of the fleet), watched for 45 s; the meltdown"
   echo "settings take turns over the groups (default share 50 %, off, share 5 %), so one failure shows them side"
   echo "by side. Decisions are the supervisor's group events that are decisions (fence, move, orphan, spare,"
   echo "leader, endpoints, alert), per second from the first to the last. CPU and memory are the whole process's:"
