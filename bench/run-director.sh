@@ -13,7 +13,7 @@ dotnet build -c Release "$here/DirectorBench" -o "$work/bench" > "$work/build.lo
 cd "$root"
 heartbeats=(dotnet DirectorBench.dll --agents 1000,10000 --seconds 20 --warmup 15 --runs 3 --instances 0)
 deploys=(dotnet DirectorBench.dll --agents 0 --runs 3 --instances 100 --release examples/releases/demo)
-failover=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --failover-agents "${FAILOVER_AGENTS:-1000}" --group-size 100 --kills 10
+failover=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --failover-agents "${FAILOVER_AGENTS:-1000}" --group-size 100 --kills 5
   --meltdown default,off,5% --mass-window 45 --release examples/releases/demo)
 nodetable=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --node-table 10)
 heartbeat_table="$(dotnet "$work/bench/DirectorBench.dll" "${heartbeats[@]:2}")"
@@ -66,8 +66,8 @@ memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "acknowledged; one thread sends every node's heartbeat once a second (spread over the second) with its"
   echo "instances, so a started instance shows as running in the node's next beat. Killing a node stops its"
   echo "beats and polls. A kill's time runs from its last heartbeat to the first beat of another node reporting"
-  echo "the instance running at a newer epoch. Single kills: 10 nodes at once, each in its own group. Mass"
-  echo "failure: a tenth of every group's nodes at once (10 % of the fleet), watched for 45 s; the meltdown"
+  echo "the instance running at a newer epoch. Single kills: 5 nodes at once, each in its own group (the other"
+  echo "groups keep their spare for the mass failure). Mass failure: a tenth of every group's nodes at once (10 % of the fleet), watched for 45 s; the meltdown"
   echo "settings take turns over the groups (default share 50 %, off, share 5 %), so one failure shows them side"
   echo "by side. Decisions are the supervisor's group events that are decisions (fence, move, orphan, spare,"
   echo "leader, endpoints, alert), per second from the first to the last. CPU and memory are the whole process's:"
@@ -99,6 +99,15 @@ memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "  disk (agents report the same facts again); issuing a credential (at each PXE boot) is a synced write."
   echo "- A deploy plans twice (once to find nodes, once after assigning epochs so links see final values), and"
   echo "  each plan renders every instance's archive; the no-op re-deploy is one plan plus the comparison."
+  echo "- Failover: a kill is seen and fenced about 3 s after the last heartbeat (dead after 3 missed beats); the"
+  echo "  rest of a kill's time is the move itself. While it runs, hot spares keep receiving prepared copies (each"
+  echo "  rendered through a plan of the whole deployment), which keeps the director near both cores at rest; the"
+  echo "  move's commands wait behind that work. A group whose spare is used has no movable instance left: its"
+  echo "  dead members' instances are orphaned until a node boots. The 5 % guard trips at the first death it"
+  echo "  counts over 5 % (fences go on, no move, one alert per group)."
+  echo "- Live node table: heartbeat fields are worthless after a restart (the supervisor gives every node the time"
+  echo "  since the process started, and agents report again within a second), so a store's persistence buys"
+  echo "  nothing here; its cost per update does count. FASTER's lost beats are those after its last checkpoint."
   echo "- A batch ends when the director sees the instance healthy: it polls the live state every 100 ms and"
   echo "  the fake agents report every 50 ms, so a batch takes at least one poll whatever the agents do."
 } > "$here/results/director.md"
