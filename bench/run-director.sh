@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Director benchmarks: simulated agents heartbeating at 1 Hz over real HTTP (1,000 and 10,000 of them)
-# and a deploy of 100 instances onto 100 idle fake agents, medians of 3 runs. Writes
+# Director benchmarks: simulated agents heartbeating at 1 Hz over real HTTP (1,000 and 10,000 of them),
+# a deploy of 100 instances onto 100 idle fake agents, failover of service groups (single kills and a
+# mass failure under three meltdown settings) and the live node table (in memory, FASTER, RocksDB),
+# medians of 3 runs. FAILOVER_AGENTS (default 1000) sets the failover fleet's size. Writes
 # bench/results/director.md. bench/DirectorBench/README.md says what each figure is.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,8 +13,13 @@ dotnet build -c Release "$here/DirectorBench" -o "$work/bench" > "$work/build.lo
 cd "$root"
 heartbeats=(dotnet DirectorBench.dll --agents 1000,10000 --seconds 20 --warmup 15 --runs 3 --instances 0)
 deploys=(dotnet DirectorBench.dll --agents 0 --runs 3 --instances 100 --release examples/releases/demo)
+failover=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --failover-agents "${FAILOVER_AGENTS:-1000}" --group-size 100 --kills 5
+  --meltdown default,off,5% --mass-window 45 --release examples/releases/demo)
+nodetable=(dotnet DirectorBench.dll --agents 0 --instances 0 --runs 3 --node-table 10)
 heartbeat_table="$(dotnet "$work/bench/DirectorBench.dll" "${heartbeats[@]:2}")"
 deploy_table="$(dotnet "$work/bench/DirectorBench.dll" "${deploys[@]:2}")"
+failover_table="$(dotnet "$work/bench/DirectorBench.dll" "${failover[@]:2}")"
+nodetable_table="$(dotnet "$work/bench/DirectorBench.dll" "${nodetable[@]:2}")"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: *//')"
 memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 {
@@ -22,7 +29,7 @@ memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "The load generator and the director share these $(nproc) cores: every figure below includes that contention."
   echo
   echo "Command: \`bench/run-director.sh\` — it builds bench/DirectorBench in Release and runs, from the repository"
-  echo "root, \`${heartbeats[*]}\` and \`${deploys[*]}\`."
+  echo "root, \`${heartbeats[*]}\`, \`${deploys[*]}\`, \`${failover[*]}\` and \`${nodetable[*]}\`."
   echo
   echo "## Heartbeats: simulated agents at 1 Hz over HTTP on loopback"
   echo
@@ -48,6 +55,37 @@ memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo
   echo "$deploy_table"
   echo
+  echo "## Failover: service groups with one hot spare each, simulated agents at 1 Hz"
+  echo
+  echo "In process: the director over a fresh RocksDB data directory with its supervisor started as \`ubd serve\`"
+  echo "starts it (rounds every 200 ms), the demo release, deployments of ten groups (the first runs the backend"
+  echo "job, the rest web), each group 99 instances and \`spares: 1\`, deployed at once; failover defaults (heartbeat"
+  echo "1 s, suspect after 2, dead after 3, fence on). The simulated agents (bench/DirectorBench/Failover/SimAgent.cs)"
+  echo "speak to the hub as the real agent speaks HTTP: register, 30 s long polls, prepare fetches the archive"
+  echo "through its grant and checks the SHA-256, apply/start move the instance to running, update_group is"
+  echo "acknowledged; one thread sends every node's heartbeat once a second (spread over the second) with its"
+  echo "instances, so a started instance shows as running in the node's next beat. Killing a node stops its"
+  echo "beats and polls. A kill's time runs from its last heartbeat to the first beat of another node reporting"
+  echo "the instance running at a newer epoch. Single kills: 5 nodes at once, each in its own group (the other"
+  echo "groups keep their spare for the mass failure). Mass failure: a tenth of every group's nodes at once (10 % of the fleet), watched for 45 s; the meltdown"
+  echo "settings take turns over the groups (default share 50 %, off, share 5 %), so one failure shows them side"
+  echo "by side. Decisions are the supervisor's group events that are decisions (fence, move, orphan, spare,"
+  echo "leader, endpoints, alert), per second from the first to the last. CPU and memory are the whole process's:"
+  echo "director and simulated agents together."
+  echo
+  echo "$failover_table"
+  echo
+  echo "## Live node table: 10,000 heartbeat updates a second"
+  echo
+  echo "One writer updates 10,000 nodes' heartbeat fields (last seen, sequence, CPU load; 24 bytes) at 10,000 a"
+  echo "second spread evenly for 10 s, each update timed; then updates back to back for 1 s; then the store is"
+  echo "closed and opened again and every node read back. (a) the ConcurrentDictionary from MAC to a live entry that"
+  echo "AgentHub keeps, (b) Microsoft.FASTER.Core 2.6.5 FasterKV with a full snapshot checkpoint every second"
+  echo "(recovery from the newest; the process closes without a final checkpoint), (c) the repository's RocksDbStore,"
+  echo "one non-durable batch per update. CPU is the process's over the paced window (the pacing loop included)."
+  echo
+  echo "$nodetable_table"
+  echo
   echo "## Reading the figures"
   echo
   echo "- Server handling is the director's own cost per heartbeat; the client figures add Kestrel's socket work,"
@@ -61,6 +99,15 @@ memory="$(awk '/MemTotal/{printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
   echo "  disk (agents report the same facts again); issuing a credential (at each PXE boot) is a synced write."
   echo "- A deploy plans twice (once to find nodes, once after assigning epochs so links see final values), and"
   echo "  each plan renders every instance's archive; the no-op re-deploy is one plan plus the comparison."
+  echo "- Failover: a kill is seen and fenced about 3 s after the last heartbeat (dead after 3 missed beats); the"
+  echo "  rest of a kill's time is the move itself. While it runs, hot spares keep receiving prepared copies (each"
+  echo "  rendered through a plan of the whole deployment), which keeps the director near both cores at rest; the"
+  echo "  move's commands wait behind that work. A group whose spare is used has no movable instance left: its"
+  echo "  dead members' instances are orphaned until a node boots. The 5 % guard trips at the first death it"
+  echo "  counts over 5 % (fences go on, no move, one alert per group)."
+  echo "- Live node table: heartbeat fields are worthless after a restart (the supervisor gives every node the time"
+  echo "  since the process started, and agents report again within a second), so a store's persistence buys"
+  echo "  nothing here; its cost per update does count. FASTER's lost beats are those after its last checkpoint."
   echo "- A batch ends when the director sees the instance healthy: it polls the live state every 100 ms and"
   echo "  the fake agents report every 50 ms, so a batch takes at least one poll whatever the agents do."
 } > "$here/results/director.md"

@@ -23,3 +23,8 @@ fi
 dotnet run -c Release --project "$here/DirectorBench" -- --agents 50 --seconds 2 --warmup 1 --runs 1 --instances 10 \
   --release "$here/../examples/releases/demo" > "$out/director.txt" 2>&1 || { tail -40 "$out/director.txt"; exit 1; }
 grep -E '^\| (heartbeats answered|errors|deploy task|agent commands sent by the no-op)' "$out/director.txt"
+# Failover, tiny: 30 simulated agents in 3 groups of 10 (9 instances and a spare each), 1 kill, a mass
+# failure under the three meltdown settings; and each live node table for 1 s. Errors fail, timings never.
+dotnet run -c Release --project "$here/DirectorBench" -- --agents 0 --instances 0 --runs 1 --failover-agents 30 --group-size 10 --kills 1 \
+  --mass-window 6 --node-table 1 --release "$here/../examples/releases/demo" > "$out/failover.txt" 2>&1 || { tail -40 "$out/failover.txt"; exit 1; }
+grep -E '^\| (last heartbeat|kills whose|on, |off |ConcurrentDictionary|FASTER|RocksDB)' "$out/failover.txt"

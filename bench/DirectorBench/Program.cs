@@ -58,4 +58,39 @@ if (options.Instances > 0)
     }
     Console.Out.WriteLine(Report.Deploys(runs));
 }
+if (options.FailoverAgents > 0)
+{
+    // One fresh director per run; the meltdown settings take turns over its groups.
+    var results = new List<DirectorBench.Failover.FailoverResult>();
+    for (int run = 1; run <= options.Runs; run++)
+    {
+        Console.Error.WriteLine($"failover: {options.FailoverAgents} agents, meltdown {string.Join(",", options.Meltdown)}, run {run} of {options.Runs}");
+        DirectorBench.Failover.FailoverResult result = await DirectorBench.Failover.FailoverBench.RunAsync(options.FailoverAgents, options.GroupSize, options.Kills, options.Meltdown,
+            TimeSpan.FromSeconds(options.MassWindow), options.Release);
+        if (result.KillsNotRecovered > 0)
+        {
+            Console.Error.WriteLine($"failover: {result.KillsNotRecovered} killed node(s) whose instance never ran again");
+            failures++;
+        }
+        results.Add(result);
+    }
+    Console.Out.WriteLine(DirectorBench.Failover.FailoverReport.Table(results));
+}
+if (options.NodeTable > 0)
+{
+    const int Nodes = 10_000;
+    const int Rate = 10_000;
+    var byStore = new List<IReadOnlyList<DirectorBench.NodeTable.NodeTableResult>>();
+    foreach (Func<string, int, DirectorBench.NodeTable.INodeTable> open in DirectorBench.NodeTable.NodeTableBench.Stores)
+    {
+        var runs = new List<DirectorBench.NodeTable.NodeTableResult>();
+        for (int run = 1; run <= options.Runs; run++)
+        {
+            runs.Add(DirectorBench.NodeTable.NodeTableBench.Run(open, Nodes, Rate, options.NodeTable));
+            Console.Error.WriteLine($"node table: {runs[^1].Name}, run {run} of {options.Runs}");
+        }
+        byStore.Add(runs);
+    }
+    Console.Out.WriteLine(DirectorBench.NodeTable.NodeTableReport.Table(byStore, Nodes, Rate, options.NodeTable));
+}
 return failures == 0 ? 0 : 1;

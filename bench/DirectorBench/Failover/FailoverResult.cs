@@ -1,0 +1,42 @@
+namespace DirectorBench.Failover;
+
+/// <summary>One failover run: set-up, steady state, single kills (seconds from each killed node's last
+/// heartbeat to its instance reported running on its new holder) and one mass failure.</summary>
+internal sealed record FailoverResult(
+    int Agents,
+    int Groups,
+    string Meltdown,
+    double BootSeconds,
+    double DeploySeconds,
+    double SteadyCpuPerSecond,
+    double SteadyWorkingSetMiB,
+    double[] KillSeconds,
+    int KillsNotRecovered,
+    MassFailure Mass);
+
+/// <summary>A tenth of every group's nodes killed at once, watched for <see cref="WindowSeconds"/>: the
+/// whole director's figures, and per meltdown setting what its groups did.</summary>
+internal sealed record MassFailure(
+    int Killed,
+    int Decisions,
+    double DecisionSpanSeconds,
+    string DecisionKinds,
+    double CpuPerSecond,
+    double MaxWorkingSetMiB,
+    double WindowSeconds,
+    IReadOnlyList<GuardOutcome> ByGuard)
+{
+    public double DecisionsPerSecond => DecisionSpanSeconds > 0 ? Decisions / DecisionSpanSeconds : double.NaN;
+}
+
+/// <summary>The groups under one meltdown setting in a mass failure.</summary>
+internal sealed record GuardOutcome(
+    string Guard,
+    int Groups,
+    int Killed,
+    int Movable,
+    int Recovered,
+    double AllMovableSeconds,
+    int Moves,
+    int Orphaned,
+    int GroupsAlerted);
