@@ -28,7 +28,9 @@ public sealed partial class ServiceGroupSupervisor
             {
                 continue;
             }
-            foreach (InstanceView instance in group.Instances.Where(i => !spare.Prepared.Contains(i.Key)).OrderBy(i => i.Index).Take(MaxPreparedPerSpare))
+            // The same first instances of the group every round (not "the next missing ones"), so a spare
+            // holds at most MaxPreparedPerSpare copies however often copies come and go.
+            foreach (InstanceView instance in group.Instances.OrderBy(i => i.Index).Take(MaxPreparedPerSpare).Where(i => !spare.Prepared.Contains(i.Key)))
             {
                 string key = spare.Mac + " " + instance.Key;
                 if (!_preparing.TryAdd(key, 0))

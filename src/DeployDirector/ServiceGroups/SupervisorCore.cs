@@ -128,21 +128,20 @@ public sealed partial class SupervisorCore
             Health health = round.Health(holder, policy);
             if (health == Health.Dead || node is { Fenced: true })
             {
-                if (policy.Fence && node is { Fenced: false })
+                // The fence comes first in the round's decisions and the executor carries it out before it
+                // starts any move, so the instance may move in this very round.
+                bool fencedNow = policy.Fence && node is { Fenced: false };
+                if (fencedNow && round.Fencing.Add(holder))
                 {
-                    if (round.Fencing.Add(holder))
-                    {
-                        decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node)}): fenced before {instance.Key} moves"));
-                    }
-                    continue;
+                    decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node)}): fenced before {instance.Key} moves"));
                 }
-                if (node is not { Fenced: true } && node?.SinceLastSeen is { } since && since < TimeSpan.FromMilliseconds(policy.LeaseMs))
+                if (!fencedNow && node is not { Fenced: true } && node?.SinceLastSeen is { } since && since < TimeSpan.FromMilliseconds(policy.LeaseMs))
                 {
                     continue; // no fence: its agent stops the jobs once its lease runs out
                 }
                 if (!meltdown)
                 {
-                    Move(group, instance, holder, MoveKind.Failover, node is { Fenced: true } ? $"{holder} is fenced" : $"{holder} is dead and its lease ran out", round, decisions);
+                    Move(group, instance, holder, MoveKind.Failover, node is { Fenced: true } || fencedNow ? $"{holder} is fenced" : $"{holder} is dead and its lease ran out", round, decisions);
                 }
                 continue;
             }
