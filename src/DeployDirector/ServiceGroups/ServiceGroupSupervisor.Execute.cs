@@ -95,7 +95,8 @@ public sealed partial class ServiceGroupSupervisor
         return (previous, assigned);
     }
 
-    /// <summary>One "failover" task per deployment and round; its moves run side by side.</summary>
+    /// <summary>One "failover" task per deployment and round; its moves run side by side, and beside the
+    /// moves of other rounds (each instance moves at most once at a time).</summary>
     private void StartMoves(string deployment, List<(MoveInstance Move, InstanceRecord Previous, InstanceRecord Assigned)> moves, Dictionary<string, InstanceGroup> groups)
     {
         string what = string.Join("; ", moves.Select(m => $"{m.Move.Instance} → {m.Move.To}"));
@@ -103,7 +104,7 @@ public sealed partial class ServiceGroupSupervisor
         {
             await Task.WhenAll(moves.Select(m => MoveAsync(m.Move, m.Previous, m.Assigned, groups.GetValueOrDefault(m.Move.Group), task))).ConfigureAwait(false);
             return System.Text.Json.JsonSerializer.Serialize(moves.Select(m => new { instance = m.Move.Instance, from = m.Move.From, to = m.Move.To, kind = m.Move.Kind.ToString().ToLowerInvariant() }), Api.DirectorJson.Options);
-        });
+        }, exclusive: false); // moves of different instances never wait for each other
     }
 
     private async Task MoveAsync(MoveInstance move, InstanceRecord previous, InstanceRecord assigned, InstanceGroup? group, TaskContext task)

@@ -43,7 +43,9 @@ public sealed class DirectorTasks
     }
 
     /// <summary>Starts <paramref name="work"/> as a task once <paramref name="deployment"/>'s lock is free.</summary>
-    public DirectorTaskRecord Start(string kind, string deployment, string description, Func<TaskContext, Task<string?>> work)
+    /// <param name="exclusive">False for work on single instances that may run beside each other (service-group
+    /// moves): it takes no lock, and an exclusive task of the deployment (a deploy) starts only once such work has ended.</param>
+    public DirectorTaskRecord Start(string kind, string deployment, string description, Func<TaskContext, Task<string?>> work, bool exclusive = true)
     {
         var task = new DirectorTaskRecord(_store.NextTaskId(), kind, deployment, description, DirectorTaskState.Queued, _clock.GetUtcNow(), null, null, null, null, []);
         DirectorStore.Change change = _store.Begin().Put(task);
@@ -53,7 +55,7 @@ public sealed class DirectorTasks
             change.Delete(old);
         }
         change.Commit();
-        var running = new Running(task);
+        var running = new Running(task) { Exclusive = exclusive };
         _running[task.Id] = running;
         _ = Task.Run(() => RunAsync(running, work));
         return task;
@@ -123,10 +125,14 @@ public sealed class DirectorTasks
 
     private async Task RunAsync(Running running, Func<TaskContext, Task<string?>> work)
     {
-        SemaphoreSlim gate = _locks.GetOrAdd(running.Record.Deployment, _ => new SemaphoreSlim(1, 1));
+        SemaphoreSlim gate = running.Exclusive ? _locks.GetOrAdd(running.Record.Deployment, _ => new SemaphoreSlim(1, 1)) : new SemaphoreSlim(1, 1);
         try
         {
             await gate.WaitAsync(running.Cancellation.Token).ConfigureAwait(false);
+            while (running.Exclusive && _running.Values.Any(r => !r.Exclusive && r.Record.Deployment == running.Record.Deployment && !r.Record.Ended))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _clock, running.Cancellation.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -198,6 +204,9 @@ public sealed class DirectorTasks
         public CancellationTokenSource Cancellation { get; } = new();
 
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Holds its deployment's lock (see <see cref="Start"/>).</summary>
+        public bool Exclusive { get; init; } = true;
 
         public Task Changed => Volatile.Read(ref _changed).Task;
 
