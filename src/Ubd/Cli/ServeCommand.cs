@@ -161,8 +161,18 @@ internal static class ServeCommand
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
             context.Cancel = true;
-            // Shut down on the pool, not inline in the signal handler (which must return at once).
-            ThreadPool.QueueUserWorkItem(_ => stop.Cancel());
+            // Shut down on the pool, not inline in the signal handler (which must return at once). The
+            // command may already be ending (another signal, or the lifetime) and have disposed the source.
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                try
+                {
+                    stop.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+            });
         });
         var fences = new NodeFenceGate(tree);
         await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger, fences);
