@@ -12,7 +12,8 @@ public sealed partial class ServiceGroupSupervisor : IEndpointDirectory
     /// <summary>After each round: every group's available members with their addresses, and its ports.</summary>
     private void PublishDirectory(SupervisorView view, Dictionary<string, Manifest.InstanceGroup> groups)
     {
-        var addresses = _director.Nodes.All().Where(n => n.Address is not null).ToDictionary(n => n.Mac, n => n.Address!, StringComparer.Ordinal);
+        // The round's own view of the nodes: no second scan of the store per round.
+        var addresses = view.Nodes.Where(n => n.Address is not null).ToDictionary(n => n.Mac, n => n.Address!, StringComparer.Ordinal);
         IReadOnlyList<ServiceEndpoints> published = [.. view.Groups.Select(g =>
         {
             IReadOnlyList<string> available = _core.Endpoints(g.Key);

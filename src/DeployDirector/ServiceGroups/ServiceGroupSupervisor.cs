@@ -114,6 +114,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
                 live is null ? [] : [.. live.Instances.Where(i => i.Phase == InstancePhase.Prepared).Select(i => $"{i.Instance.Deployment}/{i.Instance.Group}/{i.Instance.Index}")])
             {
                 Registered = live is not null,
+                Address = node.Address,
             });
         }
         HashSet<string> busy = [.. _director.Tasks.Active().Where(t => t.Kind is "deploy" or "delete").Select(t => t.Deployment)];

@@ -50,6 +50,9 @@ public sealed record NodeView(
 {
     /// <summary>Its agent is registered with this director process (only such nodes take work).</summary>
     public bool Registered { get; init; } = true;
+
+    /// <summary>The address its agent registered with (endpoint lists and DNS give it out).</summary>
+    public string? Address { get; init; }
 }
 
 /// <summary>Load over capacity, 0..1 per metric (null when the node reports none).</summary>
