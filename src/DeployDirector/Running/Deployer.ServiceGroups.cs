@@ -75,7 +75,8 @@ public sealed partial class Deployer
             return null;
         }
         List<InstanceRecord> existing = [.. director.Store.Instances(record.Deployment).Select(i => i.Key == record.Key ? record with { Node = node } : i)];
-        DeployPlan plan = DeployPlanner.Plan(prepared.Input with { Existing = existing, Nodes = NodeFacts(), Addresses = Addresses() },
+        (IReadOnlyList<NodeFacts> nodes, IReadOnlyDictionary<string, string> addresses) = FactsOf(existing);
+        DeployPlan plan = DeployPlanner.Plan(prepared.Input with { Existing = existing, Nodes = nodes, Addresses = addresses },
             input => director.Archives.Render(prepared.Manifest, prepared.Input.Releases, input), (g, i) => g == record.Group && i == record.Index);
         return plan.Changes.FirstOrDefault(c => c.Group == record.Group && c.Index == record.Index && c.Node == node && c.Archive is not null);
     }

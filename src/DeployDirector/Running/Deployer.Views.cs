@@ -89,6 +89,21 @@ public sealed partial class Deployer
             })];
     }
 
+    /// <summary>Facts and addresses of just the nodes <paramref name="instances"/> name: rendering one
+    /// instance places nothing, so it needs no other node (at 10,000 nodes a full scan per render is
+    /// what a hot spare's copies would cost).</summary>
+    internal (IReadOnlyList<NodeFacts> Nodes, IReadOnlyDictionary<string, string> Addresses) FactsOf(IReadOnlyList<InstanceRecord> instances)
+    {
+        var held = instances.Where(i => i.Node is not null).GroupBy(i => i.Node!).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
+        NodeAgentRecord[] nodes = [.. held.Keys.Select(director.Nodes.Find).OfType<NodeAgentRecord>()];
+        return ([.. nodes.Where(n => n.RegisteredAt is not null).Select(n => new NodeFacts(n.Mac, n.Labels, n.Cores, n.MemoryBytes, director.Hub.IsAlive(n.Mac), held[n.Mac])
+            {
+                Closed = n.Quiesced || director.Fence.IsFenced(n.Mac),
+                SpareFor = n.SpareFor,
+            })],
+            nodes.Where(n => n.Address is not null).ToDictionary(n => n.Mac, n => n.Address!, StringComparer.Ordinal));
+    }
+
     internal IReadOnlyDictionary<string, string> Addresses() =>
         director.Nodes.All().Where(n => n.Address is not null).ToDictionary(n => n.Mac, n => n.Address!, StringComparer.Ordinal);
 

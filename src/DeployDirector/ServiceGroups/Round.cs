@@ -19,6 +19,15 @@ internal sealed class Round(SupervisorView view)
 
     public Dictionary<string, NodeView> Nodes { get; } = view.Nodes.ToDictionary(n => n.Mac, StringComparer.Ordinal);
 
+    /// <summary>Nodes that could take an instance at all (registered, open, holding nothing): every
+    /// placement looks only here, as at 10,000 members nearly every node holds one.</summary>
+    public IReadOnlyList<NodeView> Idle { get; } = [.. view.Nodes.Where(n => n.Registered && n.HeldBy is null && !n.Quiesced && !n.Fenced)];
+
+    private readonly ILookup<string, NodeView> _spares = view.Nodes.Where(n => n.SpareFor is not null).ToLookup(n => n.SpareFor!, StringComparer.Ordinal);
+
+    /// <summary>The nodes designated hot spares of <paramref name="group"/> (a group key).</summary>
+    public IEnumerable<NodeView> SparesOf(string group) => _spares[group];
+
     /// <summary>Nodes fenced in this round (one decision per node, whichever group saw it first).</summary>
     public HashSet<string> Fencing { get; } = new(StringComparer.Ordinal);
 
@@ -44,7 +53,7 @@ internal sealed class Round(SupervisorView view)
     public NodeView? Choose(GroupView group, InstanceView instance, string? exclude)
     {
         double high = group.Policy.HighWaterPercent / 100.0;
-        return Nodes.Values
+        return Idle
             .Where(n => n.Mac != exclude && n.Mac != instance.Avoid && !Taken(n.Mac) && Eligible(group, n))
             .OrderBy(n => n.SpareFor == group.Key ? 0 : 1)
             .ThenBy(n => n.Prepared.Contains(instance.Key) ? 0 : 1)

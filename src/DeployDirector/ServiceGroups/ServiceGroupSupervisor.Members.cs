@@ -12,6 +12,10 @@ public sealed partial class ServiceGroupSupervisor
     /// <summary>Most instances of a group a spare holds prepared copies of.</summary>
     public const int MaxPreparedPerSpare = 8;
 
+    /// <summary>Most spare copies prepared at once, over all groups: copies are a background nicety,
+    /// and thousands at once (a large deploy ending) would starve the rounds and the moves.</summary>
+    private const int MaxPreparingAtOnce = 16;
+
     private readonly ConcurrentDictionary<string, byte> _preparing = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -24,7 +28,8 @@ public sealed partial class ServiceGroupSupervisor
     {
         foreach (NodeView spare in view.Nodes.Where(n => n.SpareFor is not null && n.Registered && n.HeldBy is null && !n.Fenced))
         {
-            if (view.Groups.FirstOrDefault(g => g.Key == spare.SpareFor) is not { } group || Round.HealthOf(spare, group.Policy) != Health.Alive)
+            // While its deployment deploys, a copy would be of an archive about to change.
+            if (view.Groups.FirstOrDefault(g => g.Key == spare.SpareFor) is not { Busy: false } group || Round.HealthOf(spare, group.Policy) != Health.Alive)
             {
                 continue;
             }
@@ -33,6 +38,10 @@ public sealed partial class ServiceGroupSupervisor
             foreach (InstanceView instance in group.Instances.OrderBy(i => i.Index).Take(MaxPreparedPerSpare).Where(i => !spare.Prepared.Contains(i.Key)))
             {
                 string key = spare.Mac + " " + instance.Key;
+                if (_preparing.Count >= MaxPreparingAtOnce)
+                {
+                    return;
+                }
                 if (!_preparing.TryAdd(key, 0))
                 {
                     continue;

@@ -14,7 +14,7 @@ public sealed partial class SupervisorCore
     /// <summary>Keeps <see cref="GroupPolicy.Spares"/> idle eligible nodes designated as the group's hot spares.</summary>
     private static void KeepSpares(GroupView group, Round round, List<SupervisorDecision> decisions)
     {
-        var spares = round.Nodes.Values.Where(n => n.SpareFor == group.Key).OrderBy(n => n.Mac, StringComparer.Ordinal).ToList();
+        var spares = round.SparesOf(group.Key).OrderBy(n => n.Mac, StringComparer.Ordinal).ToList();
         int kept = 0;
         foreach (NodeView spare in spares)
         {
@@ -37,7 +37,7 @@ public sealed partial class SupervisorCore
             }
             decisions.Add(new ReleaseSpare(group.Key, spare.Mac, $"{spare.Mac} is no longer a hot spare of {group.Key}: {unfit}"));
         }
-        foreach (NodeView candidate in round.Nodes.Values
+        foreach (NodeView candidate in round.Idle
             .Where(n => n.SpareFor is null && !round.Taken(n.Mac) && round.Eligible(group, n))
             .OrderBy(n => n.Load.Of(group.Policy.Metric)).ThenBy(n => n.Mac, StringComparer.Ordinal)
             .Take(Math.Max(0, group.Policy.Spares - kept)))
@@ -125,7 +125,7 @@ public sealed partial class SupervisorCore
             {
                 break;
             }
-            NodeView? target = round.Nodes.Values
+            NodeView? target = round.Idle
                 .Where(n => !round.Taken(n.Mac) && round.Eligible(group, n) && n.Load.Of(policy.Metric) * 100 < policy.LowWaterPercent)
                 .OrderBy(n => n.Load.Of(policy.Metric)).ThenBy(n => n.Mac, StringComparer.Ordinal).FirstOrDefault();
             if (target is null)

@@ -61,7 +61,7 @@ public sealed partial class SupervisorCore
     {
         GroupPolicy policy = group.Policy;
         HashSet<string> members = [.. group.Instances.Where(i => i.Node is not null).Select(i => i.Node!),
-            .. round.Nodes.Values.Where(n => n.SpareFor == group.Key).Select(n => n.Mac)];
+            .. round.SparesOf(group.Key).Select(n => n.Mac)];
         if (!_deaths.TryGetValue(group.Key, out List<(string Mac, DateTimeOffset At)>? deaths))
         {
             _deaths[group.Key] = deaths = [];

@@ -20,6 +20,12 @@ public sealed class DirectorTasks
     /// <summary>Ended tasks kept (the oldest are forgotten past this).</summary>
     public const int MaxKept = 1000;
 
+    /// <summary>How often a running task's new events are written (see <see cref="AddEvent"/>).</summary>
+    private static readonly TimeSpan EventWriteInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Old tasks are trimmed at every this many starts (a scan of every task is not per start).</summary>
+    private const int TrimEvery = 32;
+
     private readonly DirectorStore _store;
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
@@ -49,10 +55,13 @@ public sealed class DirectorTasks
     {
         var task = new DirectorTaskRecord(_store.NextTaskId(), kind, deployment, description, DirectorTaskState.Queued, _clock.GetUtcNow(), null, null, null, null, []);
         DirectorStore.Change change = _store.Begin().Put(task);
-        IReadOnlyList<DirectorTaskRecord> all = _store.Tasks();
-        foreach (DirectorTaskRecord old in all.Where(t => t.Ended).Take(Math.Max(0, all.Count - MaxKept)))
+        if (task.Id % TrimEvery == 0)
         {
-            change.Delete(old);
+            IReadOnlyList<DirectorTaskRecord> all = _store.Tasks();
+            foreach (DirectorTaskRecord old in all.Where(t => t.Ended).Take(Math.Max(0, all.Count - MaxKept)))
+            {
+                change.Delete(old);
+            }
         }
         change.Commit();
         var running = new Running(task) { Exclusive = exclusive };
@@ -177,12 +186,25 @@ public sealed class DirectorTasks
         _running.TryRemove(running.Record.Id, out _);
     }
 
+    /// <summary>
+    /// Events are seen at once by whoever follows the task (they read the record in memory) but
+    /// written to the store at most every <see cref="EventWriteInterval"/>, unsynced: every write
+    /// carries the whole record, and a large deploy's hundreds of events would otherwise rewrite it
+    /// hundreds of times. A state change writes everything; a crash loses only the latest events.
+    /// </summary>
     internal void AddEvent(Running running, TaskEvent e)
     {
         lock (running)
         {
             IReadOnlyList<TaskEvent> events = running.Record.Events.Count >= MaxEvents ? [.. running.Record.Events.Skip(1), e] : [.. running.Record.Events, e];
-            Save(running, running.Record with { Events = events }, durable: false);
+            DirectorTaskRecord record = running.Record with { Events = events };
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(running.WrittenAt) >= EventWriteInterval)
+            {
+                Save(running, record, durable: false);
+                return;
+            }
+            running.Record = record;
+            running.SwapChanged().TrySetResult();
         }
     }
 
@@ -190,6 +212,7 @@ public sealed class DirectorTasks
     {
         running.Record = record;
         _store.Begin().Put(record).Commit(durable);
+        running.WrittenAt = System.Diagnostics.Stopwatch.GetTimestamp();
         TaskCompletionSource previous = running.SwapChanged();
         previous.TrySetResult();
     }
@@ -209,6 +232,9 @@ public sealed class DirectorTasks
         public bool Exclusive { get; init; } = true;
 
         public Task Changed => Volatile.Read(ref _changed).Task;
+
+        /// <summary>When the record was last written to the store (Stopwatch ticks).</summary>
+        public long WrittenAt { get; set; }
 
         public TaskCompletionSource SwapChanged() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }
