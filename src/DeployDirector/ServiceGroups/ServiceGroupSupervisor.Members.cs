@@ -16,7 +16,11 @@ public sealed partial class ServiceGroupSupervisor
     /// and thousands at once (a large deploy ending) would starve the rounds and the moves.</summary>
     private const int MaxPreparingAtOnce = 16;
 
+    /// <summary>Copies asked for and not yet past their heartbeat's grace (see the task's end).</summary>
     private readonly ConcurrentDictionary<string, byte> _preparing = new(StringComparer.Ordinal);
+
+    /// <summary>Copies being rendered and sent now (what <see cref="MaxPreparingAtOnce"/> bounds).</summary>
+    private int _preparingNow;
 
     /// <summary>
     /// Level-triggered: each live spare should hold a prepared copy of (up to
@@ -38,7 +42,7 @@ public sealed partial class ServiceGroupSupervisor
             foreach (InstanceView instance in group.Instances.OrderBy(i => i.Index).Take(MaxPreparedPerSpare).Where(i => !spare.Prepared.Contains(i.Key)))
             {
                 string key = spare.Mac + " " + instance.Key;
-                if (_preparing.Count >= MaxPreparingAtOnce)
+                if (Volatile.Read(ref _preparingNow) >= MaxPreparingAtOnce)
                 {
                     return;
                 }
@@ -46,6 +50,7 @@ public sealed partial class ServiceGroupSupervisor
                 {
                     continue;
                 }
+                Interlocked.Increment(ref _preparingNow);
                 _ = Task.Run(async () =>
                 {
                     try
@@ -67,6 +72,7 @@ public sealed partial class ServiceGroupSupervisor
                     }
                     finally
                     {
+                        Interlocked.Decrement(ref _preparingNow);
                         // Let the next rounds see the heartbeat that reports the copy before trying again.
                         await Task.Delay(TimeSpan.FromSeconds(5), _director.Clock).ConfigureAwait(false);
                         _preparing.TryRemove(key, out _);

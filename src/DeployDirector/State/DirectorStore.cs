@@ -9,6 +9,8 @@ namespace DeployDirector.State;
 /// The director's desired state in its own key-value store (RocksDB under DATA/director): deployments,
 /// instances with their assignments and epochs, nodes' credentials and labels, tasks, variables.
 /// Each change that must hold together is one synced batch. Readable JSON values, keys by kind.
+/// Instances and nodes — what the supervisor reads every round, 10,000 of each in a large cluster —
+/// are also kept decoded in memory, written through by every commit in the order commits reach disk.
 /// </summary>
 public sealed class DirectorStore : IDisposable
 {
@@ -28,6 +30,8 @@ public sealed class DirectorStore : IDisposable
 
     private readonly IKeyValueStore _store;
     private readonly Lock _counters = new();
+    private readonly RecordCache _instances;
+    private readonly RecordCache _nodes;
     private long _epoch;
     private long _task;
 
@@ -36,6 +40,8 @@ public sealed class DirectorStore : IDisposable
         _store = store;
         _epoch = ReadCounter(EpochKey);
         _task = ReadCounter(TaskCounterKey);
+        _instances = new RecordCache(Load<InstanceRecord>(InstancePrefix));
+        _nodes = new RecordCache(Load<NodeAgentRecord>(NodePrefix));
     }
 
     public IKeyValueStore Raw => _store;
@@ -48,16 +54,16 @@ public sealed class DirectorStore : IDisposable
     public IReadOnlyList<DeploymentRecord> Deployments() => Scan<DeploymentRecord>(DeploymentPrefix);
 
     // Instances, keyed deployment/group/index so one scan lists a deployment's in order.
-    public IReadOnlyList<InstanceRecord> Instances(string deployment) => Scan<InstanceRecord>($"{InstancePrefix}{deployment}/");
+    public IReadOnlyList<InstanceRecord> Instances(string deployment) => _instances.Scan<InstanceRecord>($"{InstancePrefix}{deployment}/");
 
-    public IReadOnlyList<InstanceRecord> AllInstances() => Scan<InstanceRecord>(InstancePrefix);
+    public IReadOnlyList<InstanceRecord> AllInstances() => _instances.Scan<InstanceRecord>(InstancePrefix);
 
-    public InstanceRecord? Instance(string deployment, string group, int index) => Get<InstanceRecord>(InstanceKey(deployment, group, index));
+    public InstanceRecord? Instance(string deployment, string group, int index) => _instances.Get<InstanceRecord>(InstanceKey(deployment, group, index));
 
     // Nodes.
-    public NodeAgentRecord? Node(string mac) => Get<NodeAgentRecord>(NodePrefix + mac);
+    public NodeAgentRecord? Node(string mac) => _nodes.Get<NodeAgentRecord>(NodePrefix + mac);
 
-    public IReadOnlyList<NodeAgentRecord> Nodes() => Scan<NodeAgentRecord>(NodePrefix);
+    public IReadOnlyList<NodeAgentRecord> Nodes() => _nodes.Scan<NodeAgentRecord>(NodePrefix);
 
     // Service groups, keyed deployment/group.
     public GroupRecord? Group(string deployment, string group) => Get<GroupRecord>($"{GroupPrefix}{deployment}/{group}");
@@ -99,7 +105,7 @@ public sealed class DirectorStore : IDisposable
     public void Commit(Change change, bool durable = true)
     {
         var batch = new KeyValueBatch { Durable = durable };
-        foreach ((byte[] key, byte[]? value) in change.Operations)
+        foreach ((byte[] key, byte[]? value, _, _) in change.Operations)
         {
             if (value is null)
             {
@@ -116,15 +122,20 @@ public sealed class DirectorStore : IDisposable
             batch.Put(Key(EpochKey), BitConverter.GetBytes(_epoch));
             batch.Put(Key(TaskCounterKey), BitConverter.GetBytes(_task));
             _store.Write(batch);
+            foreach ((_, _, string text, object? record) in change.Operations)
+            {
+                (text.StartsWith(InstancePrefix, StringComparison.Ordinal) ? _instances : text.StartsWith(NodePrefix, StringComparison.Ordinal) ? _nodes : null)?.Set(text, record);
+            }
         }
     }
 
     /// <summary>A set of puts and deletes to commit together.</summary>
     public sealed class Change(DirectorStore owner)
     {
-        private readonly List<(byte[] Key, byte[]? Value)> _operations = [];
+        private readonly List<(byte[] Key, byte[]? Value, string Text, object? Record)> _operations = [];
 
-        internal IReadOnlyList<(byte[] Key, byte[]? Value)> Operations => _operations;
+        /// <summary>Each operation: the key, the encoded value (null: delete), the key as text and the record.</summary>
+        internal IReadOnlyList<(byte[] Key, byte[]? Value, string Text, object? Record)> Operations => _operations;
 
         public Change Put(DeploymentRecord deployment) => Put(DeploymentPrefix + deployment.Name, deployment);
 
@@ -148,7 +159,8 @@ public sealed class DirectorStore : IDisposable
 
         public Change PutVariable(string deployment, string name, string value)
         {
-            _operations.Add((Key($"{VariablePrefix}{deployment}/{name}"), Encoding.UTF8.GetBytes(value)));
+            string key = $"{VariablePrefix}{deployment}/{name}";
+            _operations.Add((Key(key), Encoding.UTF8.GetBytes(value), key, null));
             return this;
         }
 
@@ -156,7 +168,7 @@ public sealed class DirectorStore : IDisposable
         {
             foreach (KeyValuePair<byte[], byte[]> entry in owner._store.Scan(Key($"{VariablePrefix}{deployment}/")))
             {
-                _operations.Add((entry.Key, null));
+                _operations.Add((entry.Key, null, Encoding.UTF8.GetString(entry.Key), null));
             }
             return this;
         }
@@ -165,13 +177,13 @@ public sealed class DirectorStore : IDisposable
 
         private Change Put<T>(string key, T value)
         {
-            _operations.Add((Key(key), JsonSerializer.SerializeToUtf8Bytes(value, Json)));
+            _operations.Add((Key(key), JsonSerializer.SerializeToUtf8Bytes(value, Json), key, value));
             return this;
         }
 
         private Change Remove(string key)
         {
-            _operations.Add((Key(key), null));
+            _operations.Add((Key(key), null, key, null));
             return this;
         }
     }
@@ -186,6 +198,9 @@ public sealed class DirectorStore : IDisposable
 
     private T? Get<T>(string key) where T : class =>
         _store.Get(Key(key)) is { } value ? JsonSerializer.Deserialize<T>(value, Json) : null;
+
+    private IEnumerable<KeyValuePair<string, object>> Load<T>(string prefix) =>
+        _store.Scan(Key(prefix)).Select(e => new KeyValuePair<string, object>(Encoding.UTF8.GetString(e.Key), JsonSerializer.Deserialize<T>(e.Value, Json)!));
 
     private List<T> Scan<T>(string prefix) =>
         [.. _store.Scan(Key(prefix)).Select(e => JsonSerializer.Deserialize<T>(e.Value, Json)!)];
