@@ -17,4 +17,15 @@ public interface IInfrastructureProvider
     /// <summary>Brings up (or asks for) <paramref name="count"/> more nodes fit for <paramref name="group"/> booting
     /// <paramref name="layer"/>; returns when they are on their way (the caller waits for their agents).</summary>
     Task<string> ProvisionAsync(InstanceGroup group, string layer, int count, CancellationToken cancellationToken);
+
+    /// <summary>Gives back a node the director no longer needs (autoscaling shrank its group; it holds
+    /// nothing). Machines the provider made are deleted and forgotten, their leaf deleted when
+    /// <paramref name="deleteLeaf"/>; machines it cannot delete go back to the idle pool. Returns what
+    /// was done.</summary>
+    Task<NodeRelease> ReleaseAsync(string mac, bool deleteLeaf, CancellationToken cancellationToken);
 }
+
+/// <summary>What a provider did with a node given back.</summary>
+/// <param name="Deleted">True: the machine is gone and forgotten; false: it is still there, idle.</param>
+/// <param name="Said">In words, for the group's events.</param>
+public sealed record NodeRelease(bool Deleted, string Said);

@@ -23,4 +23,10 @@ public sealed class PxeProvider : IInfrastructureProvider
 
     public Task<string> ProvisionAsync(InstanceGroup group, string layer, int count, CancellationToken cancellationToken) =>
         Task.FromResult($"power on {count} more node(s) for group {group.Name} ({Planning.Placement.Describe(group)}); they PXE-boot and register");
+
+    /// <summary>Bare metal cannot be deleted: the node returns to the idle pool, still booted from its
+    /// leaf, which is therefore kept whatever the policy says.</summary>
+    public Task<NodeRelease> ReleaseAsync(string mac, bool deleteLeaf, CancellationToken cancellationToken) =>
+        Task.FromResult(new NodeRelease(false,
+            $"{mac} is an idle stem cell again (bare metal is not deleted: power it off if it is not needed; its leaf is kept, as the node still boots from it)"));
 }

@@ -178,15 +178,6 @@ public sealed partial class ServiceGroupSupervisor
         _director.Store.Begin().Put(record with { Leader = instance, Version = record.Version + 1, UpdatedAt = _director.Clock.GetUtcNow() }).Commit();
     }
 
-    private void Scale(ScaleGroup scale)
-    {
-        (string deployment, string group) = SplitGroup(scale.Group);
-        GroupRecord record = _director.Store.Group(deployment, group) ?? new GroupRecord(deployment, group, null, 0, null, _director.Clock.GetUtcNow());
-        _director.Store.Begin().Put(record with { ScaledInstances = scale.Instances, UpdatedAt = _director.Clock.GetUtcNow() }).Commit();
-        Events.Add(scale.Group, "scale", scale.Reason);
-        _deployer.Redeploy(deployment, scale.Reason);
-    }
-
     private static InstanceRef Reference(InstanceRecord record) => new(record.Deployment, record.Group, record.Index, record.Id, record.Epoch);
 
     internal static (string Deployment, string Group, int Index) Split(string instance)

@@ -86,6 +86,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
             IReadOnlyList<SupervisorDecision> decisions = _core.Decide(view);
             Execute(decisions, groups);
             KeepSparesPrepared(view, groups);
+            ReleaseScaledIn(view, groups);
             AskForHeartbeats(view);
             PublishDirectory(view, groups);
             return decisions;
@@ -119,9 +120,9 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
         }
         HashSet<string> busy = [.. _director.Tasks.Active().Where(t => t.Kind is "deploy" or "delete").Select(t => t.Deployment)];
         var groups = new List<GroupView>();
+        ILookup<(string Deployment, string Group), InstanceRecord> byGroup = allInstances.ToLookup(i => (i.Deployment, i.Group));
         foreach (DeploymentRecord deployment in _director.Store.Deployments())
         {
-            var records = allInstances.Where(i => i.Deployment == deployment.Name).ToList();
             foreach (InstanceGroup group in _deployer.ServiceGroups(deployment.Name))
             {
                 GroupRecord? record = _director.Store.Group(deployment.Name, group.Name);
@@ -129,7 +130,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
                 manifestGroups[key] = group;
                 GroupPolicy policy = Deployer.Policy(group);
                 groups.Add(new GroupView(deployment.Name, group.Name, policy, n => Planning.Placement.Fits(group, new NodeFacts(n.Mac, n.Labels, n.Cores, n.MemoryBytes, true, null)),
-                    [.. records.Where(i => i.Group == group.Name).Select(i => Instance(i, now))], record?.Leader, busy.Contains(deployment.Name)));
+                    [.. byGroup[(deployment.Name, group.Name)].Select(i => Instance(i, now))], record?.Leader, busy.Contains(deployment.Name)));
             }
         }
         return new SupervisorView(now, groups, nodes);

@@ -23,7 +23,7 @@ public sealed partial class SupervisorCore
             .Select(i => round.Nodes[i.Node!].Load.Of(group.Policy.Metric))
             .ToList();
         int count = group.Instances.Count;
-        bool spareLeft = round.Nodes.Values.Any(n => n.SpareFor == group.Key && round.Eligible(group, n) && !round.Taken(n.Mac));
+        bool spareLeft = round.SparesOf(group.Key).Any(n => round.Eligible(group, n) && !round.Taken(n.Mac));
         int direction = loads.Count == 0 || group.Instances.Any(i => i.Moving || i.Node is null) ? 0
             : loads.Average() * 100 > scale.ScaleOutAbovePercent && !spareLeft && count < scale.Max ? 1
             : loads.Average() * 100 < scale.ScaleInBelowPercent && count > scale.Min ? -1

@@ -104,6 +104,34 @@ public sealed partial class ImageTreeService
         return Describe(node);
     }
 
+    /// <summary>
+    /// Forgets a node whose machine is gone for good (its infrastructure provider deleted it): its
+    /// record and its fence go; its leaf goes too when <paramref name="deleteLeaf"/>, else it stays as
+    /// a disk nothing boots (an operator may inspect, export or delete it). Returns the leaf's name.
+    /// </summary>
+    /// <exception cref="StoreException">NotFound for an unknown node; Protected for a protected leaf.</exception>
+    public string ForgetNode(string mac, bool deleteLeaf)
+    {
+        mac = NormalizeMac(mac);
+        NodeRecord node = FindNode(mac) ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac}; 'ubd node list' shows the known ones");
+        Unfence(mac);
+        lock (_policy)
+        {
+            if (deleteLeaf && Layers.Find(node.Leaf) is { } leaf)
+            {
+                if (leaf.Protected)
+                {
+                    throw new StoreException(StoreErrorKind.Protected, $"'{leaf.Name}' is protected; unprotect it first (ubd layer set {leaf.Name} --protect false)");
+                }
+                Layers.Delete([leaf]);
+                RemoveAttachments([leaf.Id]);
+            }
+            _metadata.Write(new KeyValueBatch().Delete(Key(NodePrefix + mac)));
+        }
+        Publish("node.forgotten", node.Leaf, deleteLeaf ? $"{mac} forgotten with its leaf" : $"{mac} forgotten; its leaf {node.Leaf} is kept");
+        return node.Leaf;
+    }
+
     public IReadOnlyList<NodeInfo> Nodes() =>
         [.. _metadata.Scan(Key(NodePrefix)).Select(e => Describe(JsonSerializer.Deserialize<NodeRecord>(e.Value, MetadataJson.Options)!)).OrderBy(n => n.Leaf, StringComparer.Ordinal)];
 

@@ -31,6 +31,54 @@ public sealed class ScalingAndRestartTests
         Assert.Contains(g.Events(), e => e.Kind == "scale");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_idle_group_scales_in_drains_the_freed_node_and_gives_it_back(bool restartBeforeTheRelease)
+    {
+        await using var g = new GroupRig();
+        g.Rig.Boot(3);
+        await g.DeployAsync(GroupRig.Manifest(2, "autoscale: { min: 1, max: 3, scale_out_above: 80%, scale_in_below: 30%, cooldown: 1s }"));
+        string freed = g.Instance(1).Node!;
+        string kept = g.Instance(0).Node!;
+        Assert.DoesNotContain(g.Round(), d => d is ScaleGroup);
+        g.Pass(TimeSpan.FromSeconds(2));
+        ScaleGroup scale = Assert.Single(g.Round().OfType<ScaleGroup>());
+        Assert.Equal(1, scale.Instances);
+
+        // The leaving instance's node drains at once: quiesced, so it leaves endpoint lists and takes
+        // nothing new; the nodes to give back are on disk.
+        Assert.True(g.Store.Node(freed)!.Quiesced);
+        Assert.Equal([freed], g.Store.Group("demo", "db")!.Releasing);
+        if (restartBeforeTheRelease)
+        {
+            // Rounds are what give nodes back, and none ran since the decision: the new director must.
+            await g.Rig.RestartDirectorAsync();
+            await g.Rig.ReviveAgentsAsync();
+            await g.DeployAsync(GroupRig.Manifest(2, "autoscale: { min: 1, max: 3, scale_out_above: 80%, scale_in_below: 30%, cooldown: 1s }"));
+        }
+        else
+        {
+            g.Round();
+            Assert.DoesNotContain(freed, g.Supervisor.Endpoints("demo", "db").Select(e => e.Node));
+        }
+        await g.RoundsUntilAsync(() => g.Events().Any(e => e.Kind == "node-released"), "the freed node was given back");
+        await g.TasksEndedAsync();
+
+        Assert.Null(g.Store.Instance("demo", "db", 1));
+        Assert.True(g.RunsOn(0, kept));
+        Assert.Empty(g.Rig.Agent(freed).Instances);
+        NodeAgentRecord node = g.Store.Node(freed)!;
+        Assert.False(node.Quiesced, "bare metal goes back to the idle pool unquiesced");
+        Assert.Empty(g.Store.Group("demo", "db")!.Releasing);
+        Assert.NotNull(g.Rig.Tree.Node(freed).Leaf);
+        Assert.Contains("power it off", g.Events().Last(e => e.Kind == "node-released").Message, StringComparison.Ordinal);
+        if (!restartBeforeTheRelease)
+        {
+            Assert.Contains(g.Rig.Agent(freed).Received, c => c.Kind == CommandKind.Stop);
+        }
+    }
+
     [Fact]
     public async Task A_director_restart_fences_and_moves_nothing_while_agents_register_again()
     {

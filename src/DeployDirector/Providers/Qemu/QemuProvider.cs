@@ -60,6 +60,32 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
         return true;
     }
 
+    /// <summary>Deletes a VM the provider made and forgets it (director and tree); a node it did not make
+    /// is left as it is. The VM is asked to stop (SIGTERM), then killed if it still runs after 10 s,
+    /// before its leaf is deleted, so nothing writes to a disk that is going.</summary>
+    public async Task<NodeRelease> ReleaseAsync(string mac, bool deleteLeaf, CancellationToken cancellationToken)
+    {
+        string file = StateFile(mac);
+        if (!File.Exists(file))
+        {
+            return new NodeRelease(false, $"{mac} was not made by the qemu provider: it stays, an idle stem cell");
+        }
+        int pid = JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(file))!.Pid;
+        Delete(mac);
+        var stopping = Stopwatch.StartNew();
+        while (Alive(pid) && stopping.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        if (Alive(pid))
+        {
+            _ = Kill(pid, 9);
+        }
+        nodes.Remove(mac);
+        string leaf = tree.ForgetNode(mac, deleteLeaf);
+        return new NodeRelease(true, deleteLeaf ? $"VM {mac} deleted with its leaf {leaf}" : $"VM {mac} deleted; its leaf {leaf} is kept");
+    }
+
     /// <summary>Every VM this provider started (tests stop them all).</summary>
     public IReadOnlyList<QemuMachine> Machines() =>
         Directory.Exists(options.StateDirectory)
