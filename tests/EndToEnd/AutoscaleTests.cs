@@ -55,8 +55,6 @@ public sealed class AutoscaleTests(ITestOutputHelper output)
         Assert.DoesNotContain(grown, stemcells, StringComparison.Ordinal);
         Assert.Contains(first, stemcells, StringComparison.Ordinal);
         Assert.DoesNotContain(grown, (await rig.Remote("node", "list", "--json")).Ok().Stdout, StringComparison.Ordinal);
-        string leaf = "node-" + grown.Replace(":", "", StringComparison.Ordinal);
-        Assert.DoesNotContain($"\"{leaf}\"", (await rig.Remote("layer", "list", "--json")).Ok().Stdout, StringComparison.Ordinal);
         Assert.Contains("backend backend/0", await GroupProbe.Page(kept), StringComparison.Ordinal);
     }
 
