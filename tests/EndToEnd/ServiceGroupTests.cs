@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using DeployDirector.Providers.Qemu;
 using Interop.Tests;

@@ -80,14 +80,15 @@ public sealed partial class Deployer
     internal IReadOnlyList<NodeFacts> NodeFacts()
     {
         Dictionary<string, string> held = HeldBy();
-        return [.. director.Nodes.All()
-            .Where(n => n.RegisteredAt is not null)
-            .Select(n => new NodeFacts(n.Mac, n.Labels, n.Cores, n.MemoryBytes, director.Hub.IsAlive(n.Mac), held.GetValueOrDefault(n.Mac))
-            {
-                Closed = n.Quiesced || director.Fence.IsFenced(n.Mac),
-                SpareFor = n.SpareFor,
-            })];
+        return [.. director.Nodes.All().Where(n => n.RegisteredAt is not null).Select(n => Facts(n, held.GetValueOrDefault(n.Mac)))];
     }
+
+    private NodeFacts Facts(NodeAgentRecord node, string? heldBy) =>
+        new(node.Mac, node.Labels, node.Cores, node.MemoryBytes, director.Hub.IsAlive(node.Mac), heldBy)
+        {
+            Closed = node.Quiesced || director.Fence.IsFenced(node.Mac),
+            SpareFor = node.SpareFor,
+        };
 
     /// <summary>Facts and addresses of just the nodes <paramref name="instances"/> name: rendering one
     /// instance places nothing, so it needs no other node (at 10,000 nodes a full scan per render is
@@ -96,11 +97,7 @@ public sealed partial class Deployer
     {
         var held = instances.Where(i => i.Node is not null).GroupBy(i => i.Node!).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
         NodeAgentRecord[] nodes = [.. held.Keys.Select(director.Nodes.Find).OfType<NodeAgentRecord>()];
-        return ([.. nodes.Where(n => n.RegisteredAt is not null).Select(n => new NodeFacts(n.Mac, n.Labels, n.Cores, n.MemoryBytes, director.Hub.IsAlive(n.Mac), held[n.Mac])
-            {
-                Closed = n.Quiesced || director.Fence.IsFenced(n.Mac),
-                SpareFor = n.SpareFor,
-            })],
+        return ([.. nodes.Where(n => n.RegisteredAt is not null).Select(n => Facts(n, held[n.Mac]))],
             nodes.Where(n => n.Address is not null).ToDictionary(n => n.Mac, n => n.Address!, StringComparer.Ordinal));
     }
 
