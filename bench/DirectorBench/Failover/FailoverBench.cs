@@ -24,7 +24,7 @@ internal static class FailoverBench
     private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>The decisions among the supervisor's events (the rest are outcomes of its work).</summary>
-    private static readonly HashSet<string> Outcomes = new(StringComparer.Ordinal) { "running", "move-failed", "spare-prepared", "spare-prepare-failed" };
+    private static readonly HashSet<string> Outcomes = new(StringComparer.Ordinal) { "running", "move-failed", "move-deferred", "spare-prepared", "spare-prepare-failed" };
 
     public static async Task<FailoverResult> RunAsync(int agents, int groupSize, int kills, IReadOnlyList<string> meltdowns, TimeSpan massWindow, string releaseDirectory)
     {
@@ -235,6 +235,10 @@ internal static class FailoverBench
         Task<double?[]> recovered = RecoveredAsync(fleet, victims, int.MaxValue, window);
         (double cpu, double maxMiB) = await SampleAsync(window, () => recovered.IsCompleted).ConfigureAwait(false);
         double?[] seconds = await recovered.ConfigureAwait(false);
+        if (Environment.GetEnvironmentVariable("FAILOVER_EVENTS") is { } dump)
+        {
+            await File.WriteAllLinesAsync(dump, events.Skip(skip).Select(e => $"+{(e.At - killed) / (double)Stopwatch.Frequency:0.00} {e.Event.Group} {e.Event.Kind}: {e.Event.Message}")).ConfigureAwait(false);
+        }
         (long At, GroupEvent Event)[] decisions = [.. events.Skip(skip).Where(e => !Outcomes.Contains(e.Event.Kind))];
         // From the first decision to the last, plus the round that made the first.
         double span = decisions.Length == 0 ? 0 : (decisions[^1].At - decisions[0].At) / (double)Stopwatch.Frequency + director.Supervisor.Interval.TotalSeconds;

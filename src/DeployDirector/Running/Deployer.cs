@@ -21,6 +21,9 @@ public sealed record PlanOutcome(DeployPlan? Plan, IReadOnlyList<ManifestError> 
 /// </summary>
 public sealed partial class Deployer(DirectorContext director)
 {
+    /// <summary>How many times a deploy plans again when other work took its chosen nodes first.</summary>
+    private const int MaxAssignAttempts = 5;
+
     private readonly InstanceApplier _applier = new(director);
 
     public PlanOutcome Plan(string yaml, string file, IReadOnlyDictionary<string, string>? variables)
@@ -49,31 +52,24 @@ public sealed partial class Deployer(DirectorContext director)
         DeployPlan plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
         task.Step("plan", Summary(plan));
         await ProvisionSparesAsync(prepared, plan, task).ConfigureAwait(false);
-        // Instances leaving a node (deleted, or moving off a node that no longer fits) are stopped there
-        // before anything else may hold them: an instance is never live on two nodes.
-        foreach (InstanceChange change in plan.Changes.Where(c => c.Action == ChangeAction.Delete || c.FromNode is not null))
+        // Another deploy or a failover move may take a chosen node between the plan and its commit;
+        // the store refuses that commit and the deploy plans again over the nodes as they are.
+        Dictionary<(string, int), InstanceRecord> assigned;
+        for (int attempt = 1; ; attempt++)
         {
-            if (director.Store.Instance(manifest.Name, change.Group, change.Index) is not { } record)
+            await ReleaseLeavingAsync(plan, task).ConfigureAwait(false);
+            try
             {
-                continue;
+                // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
+                assigned = Assign(plan);
+                break;
             }
-            if (record.Node is { } holder)
+            catch (NodeTakenException taken) when (attempt < MaxAssignAttempts)
             {
-                await _applier.RemoveAsync(holder, new InstanceRef(manifest.Name, change.Group, change.Index, record.Id, record.Epoch), task).ConfigureAwait(false);
-            }
-            if (change.Action == ChangeAction.Delete)
-            {
-                director.Store.Begin().Delete(record).Commit();
-                task.Step("delete", $"{change.Group}/{change.Index} removed from {record.Node ?? "no node"}");
-            }
-            else
-            {
-                director.Store.Begin().Put(record with { Node = null, Status = InstanceStatus.Orphaned, UpdatedAt = director.Clock.GetUtcNow() }).Commit();
-                task.Step("update", $"{change.Group}/{change.Index} released by {record.Node}; it moves to {change.Node}");
+                task.Step("plan", $"{taken.Message} (taken meanwhile): planning again");
+                plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
             }
         }
-        // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
-        Dictionary<(string, int), InstanceRecord> assigned = Assign(plan);
         // Render again now that every instance has its id, node and epoch: links see final values.
         DeployPlan final = PlanNow(prepared);
         int done = 0;
@@ -86,6 +82,34 @@ public sealed partial class Deployer(DirectorContext director)
         int deleted = plan.Changes.Count(c => c.Action == ChangeAction.Delete);
         task.Step("done", $"{done} instance(s) created or updated, {kept} unchanged, {deleted} deleted", total, total);
         return System.Text.Json.JsonSerializer.Serialize(new { deployment = manifest.Name, updated = done, kept, deleted }, Api.DirectorJson.Options);
+    }
+
+    /// <summary>Instances leaving a node (deleted, or moving off a node that no longer fits) are stopped there
+    /// before anything else may hold them: an instance is never live on two nodes.</summary>
+    private async Task ReleaseLeavingAsync(DeployPlan plan, TaskContext task)
+    {
+        string deployment = plan.Deployment;
+        foreach (InstanceChange change in plan.Changes.Where(c => c.Action == ChangeAction.Delete || c.FromNode is not null))
+        {
+            if (director.Store.Instance(deployment, change.Group, change.Index) is not { } record)
+            {
+                continue;
+            }
+            if (record.Node is { } holder)
+            {
+                await _applier.RemoveAsync(holder, new InstanceRef(deployment, change.Group, change.Index, record.Id, record.Epoch), task).ConfigureAwait(false);
+            }
+            if (change.Action == ChangeAction.Delete)
+            {
+                director.Store.Begin().Delete(record).Commit();
+                task.Step("delete", $"{change.Group}/{change.Index} removed from {record.Node ?? "no node"}");
+            }
+            else if (record.Node is not null)
+            {
+                director.Store.Begin().Put(record with { Node = null, Status = InstanceStatus.Orphaned, UpdatedAt = director.Clock.GetUtcNow() }).Commit();
+                task.Step("update", $"{change.Group}/{change.Index} released by {record.Node}; it moves to {change.Node}");
+            }
+        }
     }
 
     /// <summary>Serial deployments update one group after another; otherwise all groups at once.</summary>

@@ -68,7 +68,7 @@ public sealed partial class ServiceGroupSupervisor
 
     /// <summary>Write-ahead: the new holder and a new epoch are on disk (synced) before any agent hears
     /// of the move; the target stops being a spare in the same batch. Null when the record changed
-    /// since the view (nothing is done then).</summary>
+    /// since the view, or the target was taken since (nothing is done then).</summary>
     private (InstanceRecord Previous, InstanceRecord Assigned)? Reassign(MoveInstance move)
     {
         (string deployment, string group, int index) = Split(move.Instance);
@@ -91,7 +91,17 @@ public sealed partial class ServiceGroupSupervisor
         {
             change.Put(target with { SpareFor = null });
         }
-        change.Commit();
+        try
+        {
+            change.Commit();
+        }
+        catch (NodeTakenException taken)
+        {
+            // A deploy placed an instance there since the round's view: the next round chooses again.
+            _moving.TryRemove(move.Instance, out _);
+            Events.Add(move.Group, "move-deferred", $"{move.Instance} does not move to {move.To}: {taken.Message}; the next round chooses again");
+            return null;
+        }
         return (previous, assigned);
     }
 

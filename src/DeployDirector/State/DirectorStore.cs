@@ -11,6 +11,9 @@ namespace DeployDirector.State;
 /// Each change that must hold together is one synced batch. Readable JSON values, keys by kind.
 /// Instances and nodes — what the supervisor reads every round, 10,000 of each in a large cluster —
 /// are also kept decoded in memory, written through by every commit in the order commits reach disk.
+/// The store keeps one rule itself: a node holds at most one instance. Deploys and failover moves choose
+/// nodes from views that may be a moment old and run side by side, so the check is made where their
+/// choices meet, at commit (<see cref="NodeTakenException"/>).
 /// </summary>
 public sealed class DirectorStore : IDisposable
 {
@@ -32,6 +35,9 @@ public sealed class DirectorStore : IDisposable
     private readonly Lock _counters = new();
     private readonly RecordCache _instances;
     private readonly RecordCache _nodes;
+
+    /// <summary>Which instance (by key) each node holds; read and written under <see cref="_counters"/>.</summary>
+    private readonly Dictionary<string, string> _holders = new(StringComparer.Ordinal);
     private long _epoch;
     private long _task;
 
@@ -42,6 +48,10 @@ public sealed class DirectorStore : IDisposable
         _task = ReadCounter(TaskCounterKey);
         _instances = new RecordCache(Load<InstanceRecord>(InstancePrefix));
         _nodes = new RecordCache(Load<NodeAgentRecord>(NodePrefix));
+        foreach (InstanceRecord instance in _instances.Scan<InstanceRecord>(InstancePrefix).Where(i => i.Node is not null))
+        {
+            _holders[instance.Node!] = InstanceKey(instance.Deployment, instance.Group, instance.Index);
+        }
     }
 
     public IKeyValueStore Raw => _store;
@@ -119,6 +129,7 @@ public sealed class DirectorStore : IDisposable
         lock (_counters)
         {
             // Counters only ever grow on disk, whatever order batches commit in.
+            Dictionary<string, string?> holders = HoldersAfter(change);
             batch.Put(Key(EpochKey), BitConverter.GetBytes(_epoch));
             batch.Put(Key(TaskCounterKey), BitConverter.GetBytes(_task));
             _store.Write(batch);
@@ -126,7 +137,58 @@ public sealed class DirectorStore : IDisposable
             {
                 (text.StartsWith(InstancePrefix, StringComparison.Ordinal) ? _instances : text.StartsWith(NodePrefix, StringComparison.Ordinal) ? _nodes : null)?.Set(text, record);
             }
+            foreach ((string mac, string? key) in holders)
+            {
+                if (key is null)
+                {
+                    _holders.Remove(mac);
+                }
+                else
+                {
+                    _holders[mac] = key;
+                }
+            }
         }
+    }
+
+    /// <summary>The holders the batch changes (null: the node is let go), or <see cref="NodeTakenException"/>
+    /// when an instance would come to a node another instance keeps. Only an instance that changes node
+    /// is checked, so records written before this rule still update in place.</summary>
+    private Dictionary<string, string?> HoldersAfter(Change change)
+    {
+        var after = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var arriving = new List<(string Mac, string Key)>();
+        foreach ((_, _, string text, object? record) in change.Operations)
+        {
+            if (!text.StartsWith(InstancePrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            string? from = _instances.Get<InstanceRecord>(text)?.Node;
+            string? to = (record as InstanceRecord)?.Node;
+            if (from == to)
+            {
+                continue;
+            }
+            if (from is not null && _holders.GetValueOrDefault(from) == text && !after.ContainsKey(from))
+            {
+                after[from] = null;
+            }
+            if (to is not null)
+            {
+                arriving.Add((to, text));
+            }
+        }
+        foreach ((string mac, string key) in arriving)
+        {
+            string? holder = after.TryGetValue(mac, out string? changed) ? changed : _holders.GetValueOrDefault(mac);
+            if (holder is not null && holder != key)
+            {
+                throw new NodeTakenException(mac, key[InstancePrefix.Length..], holder[InstancePrefix.Length..]);
+            }
+            after[mac] = key;
+        }
+        return after;
     }
 
     /// <summary>A set of puts and deletes to commit together.</summary>

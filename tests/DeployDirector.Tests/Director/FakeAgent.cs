@@ -9,7 +9,7 @@ namespace DeployDirector.Tests.Director;
 /// An agent in process that speaks to the director's hub as the real agent speaks HTTP: registers,
 /// heartbeats, long-polls, answers commands (checking archive hashes and epochs as the real one
 /// does, in order per instance as its dispatcher runs them), and records every command it got. Jobs
-/// "run" at once; <see cref="FailStart"/> and <see cref="HoldStart"/> make it misbehave on purpose.
+/// "run" at once; <see cref="FailStart"/>, <see cref="HoldStart"/> and <see cref="HoldStop"/> make it misbehave on purpose.
 /// </summary>
 public sealed class FakeAgent : IAsyncDisposable
 {
@@ -78,6 +78,10 @@ public sealed class FakeAgent : IAsyncDisposable
 
     /// <summary>While set, start never completes (the director waits): a deploy caught mid-way.</summary>
     public TaskCompletionSource? HoldStart { get; set; }
+
+    /// <summary>While set and not completed, every stop waits for it (a deploy that stops an instance
+    /// here is held between its plan and its commit).</summary>
+    public TaskCompletionSource? HoldStop { get; set; }
 
     /// <summary>Boots the node: the boot service registers it with the tree and issues its credential; the agent registers.</summary>
     public FakeAgent Boot(string edition = "stemcell")
@@ -227,6 +231,10 @@ public sealed class FakeAgent : IAsyncDisposable
                 };
                 return Ok(command);
             case CommandKind.Stop:
+                if (HoldStop is { } holdStop)
+                {
+                    await holdStop.Task.ConfigureAwait(false);
+                }
                 if (command.Remove)
                 {
                     _instances.TryRemove(instance!.Id, out _);
