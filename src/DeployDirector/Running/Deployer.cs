@@ -26,6 +26,9 @@ public sealed partial class Deployer(DirectorContext director)
 
     private readonly InstanceApplier _applier = new(director);
 
+    /// <summary>Held while a deploy makes its final choice of nodes and commits it (see <see cref="AssignNodesAsync"/>).</summary>
+    private readonly SemaphoreSlim _placing = new(1, 1);
+
     public PlanOutcome Plan(string yaml, string file, IReadOnlyDictionary<string, string>? variables)
     {
         Prepared? prepared = Prepare(yaml, file, variables, out IReadOnlyList<ManifestError> errors);
@@ -52,24 +55,7 @@ public sealed partial class Deployer(DirectorContext director)
         DeployPlan plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
         task.Step("plan", Summary(plan));
         await ProvisionSparesAsync(prepared, plan, task).ConfigureAwait(false);
-        // Another deploy or a failover move may take a chosen node between the plan and its commit;
-        // the store refuses that commit and the deploy plans again over the nodes as they are.
-        Dictionary<(string, int), InstanceRecord> assigned;
-        for (int attempt = 1; ; attempt++)
-        {
-            await ReleaseLeavingAsync(plan, task).ConfigureAwait(false);
-            try
-            {
-                // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
-                assigned = Assign(plan);
-                break;
-            }
-            catch (NodeTakenException taken) when (attempt < MaxAssignAttempts)
-            {
-                task.Step("plan", $"{taken.Message} (taken meanwhile): planning again");
-                plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
-            }
-        }
+        Dictionary<(string, int), InstanceRecord> assigned = await AssignNodesAsync(prepared, plan, task).ConfigureAwait(false);
         // Render again now that every instance has its id, node and epoch: links see final values.
         DeployPlan final = PlanNow(prepared);
         int done = 0;
@@ -154,26 +140,67 @@ public sealed partial class Deployer(DirectorContext director)
         }
     }
 
+    /// <summary>
+    /// Gives every instance its node for good. Deploys of different deployments run side by side and
+    /// each plan renders every archive, so they would keep taking each other's chosen nodes: the final
+    /// choice is made again under one gate, by placement alone (no rendering), and committed there. A
+    /// failover move may still take a node meanwhile; the store refuses that commit and the deploy
+    /// chooses again.
+    /// </summary>
+    private async Task<Dictionary<(string, int), InstanceRecord>> AssignNodesAsync(Prepared prepared, DeployPlan plan, TaskContext task)
+    {
+        DeploymentManifest manifest = prepared.Manifest;
+        for (int attempt = 1; ; attempt++)
+        {
+            await ReleaseLeavingAsync(plan, task).ConfigureAwait(false);
+            await _placing.WaitAsync(task.Cancellation).ConfigureAwait(false);
+            try
+            {
+                PlacementPlan placement = Planning.Placement.Plan(manifest, director.Store.Instances(manifest.Name), NodeFacts());
+                bool leaving = placement.Removed.Count > 0 || placement.Instances.Any(p => p.Moved);
+                if (placement.Complete && !leaving)
+                {
+                    // Write-ahead: every instance's node and epoch is on disk before any agent hears of it.
+                    return Assign(manifest, placement);
+                }
+            }
+            catch (NodeTakenException taken) when (attempt < MaxAssignAttempts)
+            {
+                task.Step("plan", $"{taken.Message} (taken meanwhile): choosing again");
+            }
+            catch (NodeTakenException taken)
+            {
+                throw new DirectorException(DirectorError.Conflict, $"{taken.Message}, and other work kept taking the nodes chosen {MaxAssignAttempts} times: deploy again");
+            }
+            finally
+            {
+                _placing.Release();
+            }
+            // Nodes went away or others took them since the plan: wait for enough, and release what leaves.
+            plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Gives every instance that needs one its id, node and a new epoch, in one synced batch.</summary>
-    private Dictionary<(string, int), InstanceRecord> Assign(DeployPlan plan)
+    private Dictionary<(string, int), InstanceRecord> Assign(DeploymentManifest manifest, PlacementPlan placement)
     {
         var assigned = new Dictionary<(string, int), InstanceRecord>();
         DirectorStore.Change batch = director.Store.Begin();
         DateTimeOffset now = director.Clock.GetUtcNow();
-        foreach (InstanceChange change in plan.Changes.Where(c => c.Action is ChangeAction.Create or ChangeAction.Update or ChangeAction.Keep))
+        foreach (PlacedInstance placed in placement.Instances)
         {
-            InstanceRecord? record = director.Store.Instance(plan.Deployment, change.Group, change.Index);
-            InstanceGroup group = plan.Manifest.InstanceGroups.First(g => g.Name == change.Group);
-            bool newHolder = record is null || record.Node != change.Node;
+            InstanceRecord? record = placed.Existing;
+            InstanceGroup group = manifest.InstanceGroups.First(g => g.Name == placed.Group);
+            bool newHolder = record is null || record.Node != placed.Node;
             record = record is null
-                ? new InstanceRecord(plan.Deployment, change.Group, change.Index, InstanceApplier.NewId(), change.Node, director.Store.NextEpoch(), null, InstanceStatus.Assigning, group.Lifecycle, now) { PreferredNode = change.Node }
-                : newHolder ? record with { Node = change.Node, Epoch = director.Store.NextEpoch(), ArchiveSha256 = null, Status = InstanceStatus.Assigning, UpdatedAt = now, PreferredNode = record.PreferredNode ?? change.Node, OrphanedAt = null }
+                ? new InstanceRecord(manifest.Name, placed.Group, placed.Index, InstanceApplier.NewId(), placed.Node, director.Store.NextEpoch(), null, InstanceStatus.Assigning, group.Lifecycle, now) { PreferredNode = placed.Node }
+                : newHolder ? record with { Node = placed.Node, Epoch = director.Store.NextEpoch(), ArchiveSha256 = null, Status = InstanceStatus.Assigning, UpdatedAt = now, PreferredNode = record.PreferredNode ?? placed.Node, OrphanedAt = null }
                 : record;
             if (newHolder)
             {
                 batch.Put(record);
             }
-            assigned[(change.Group, change.Index)] = record;
+            assigned[(placed.Group, placed.Index)] = record;
         }
         batch.Commit();
         return assigned;
