@@ -19,6 +19,14 @@ namespace DeployDirector;
 /// </summary>
 public sealed class DirectorSetup : IDisposable
 {
+    /// <summary>
+    /// The HTTP listener's queue of connections not yet accepted. Kestrel's default, 512, overflows when
+    /// thousands of agents connect at once (after a director restart, or while a rack's worth of moves
+    /// keeps the director busy); the kernel then drops their SYNs, and each retries after 1 s, then 3 s:
+    /// heartbeats late enough to count a live node dead. (Linux caps it at net.core.somaxconn.)
+    /// </summary>
+    public const int ListenBacklog = 8192;
+
     private DirectorSetup(DirectorContext context, Deployer deployer, ServiceGroups.ServiceGroupSupervisor supervisor)
     {
         Context = context;

@@ -48,9 +48,36 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         }
         agent.LastSeen = clock.GetTimestamp();
         agent.Sequence = heartbeat.Sequence;
-        agent.Load = heartbeat.Load;
-        agent.Instances = Normalize(heartbeat.Instances);
+        // A report like the last one keeps the last one's objects, so the new ones die young: at 10,000
+        // nodes a beat's objects replaced every second would each outlive a collection, be promoted and
+        // turn into old garbage, and the pauses of collecting that stalled the intake of heartbeats.
+        if (agent.Load != heartbeat.Load)
+        {
+            agent.Load = heartbeat.Load;
+        }
+        IReadOnlyList<InstanceState> instances = Normalize(heartbeat.Instances);
+        if (!SameReport(agent.Instances, instances))
+        {
+            agent.Instances = instances;
+        }
         return new HeartbeatAck((int)timings.Lease.TotalMilliseconds, agent.Queue.Reader.Count > 0, _intervals.TryGetValue(mac, out int interval) ? interval : null);
+    }
+
+    private static bool SameReport(IReadOnlyList<InstanceState> last, IReadOnlyList<InstanceState> now)
+    {
+        if (last.Count != now.Count)
+        {
+            return false;
+        }
+        for (int i = 0; i < last.Count; i++)
+        {
+            InstanceState a = last[i], b = now[i];
+            if (a.Instance != b.Instance || a.ArchiveSha256 != b.ArchiveSha256 || a.Phase != b.Phase || !a.Jobs.SequenceEqual(b.Jobs))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static IReadOnlyList<InstanceState> Normalize(IReadOnlyList<InstanceState>? instances) =>
@@ -69,6 +96,9 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
             _intervals.TryRemove(mac, out _);
         }
     }
+
+    /// <summary>The interval a node was asked to heartbeat at.</summary>
+    public TimeSpan HeartbeatInterval(string mac) => _intervals.TryGetValue(mac, out int ms) ? TimeSpan.FromMilliseconds(ms) : timings.HeartbeatInterval;
 
     /// <summary>How long since the agent's last contact with this director process; null if none yet.</summary>
     public TimeSpan? SinceLastSeen(string mac) => _agents.TryGetValue(mac, out LiveAgent? agent) ? clock.GetElapsedTime(agent.LastSeen) : null;

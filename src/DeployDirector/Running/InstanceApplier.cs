@@ -129,7 +129,6 @@ public sealed class InstanceApplier(DirectorContext director)
             InstanceState? state = director.Hub.Find(node)?.Instances.FirstOrDefault(i => i.Instance.Id == reference.Id && i.ArchiveSha256 == archive.Sha256);
             bool healthy = state is not null && state.Phase == InstancePhase.Running && state.Jobs.Count > 0
                 && state.Jobs.All(j => j.Process == "running" && (checkedJobs.Contains(j.Name) ? j.Healthy == true : j.Healthy != false));
-            string last = state is null ? "the agent has not reported this archive yet" : Describe(state);
             if (healthy && elapsed.TotalMilliseconds >= watch.LowMs)
             {
                 task.Step("update", $"{reference.Group}/{reference.Index} on {node}: running and healthy after {elapsed.TotalSeconds:0.0} s");
@@ -137,6 +136,7 @@ public sealed class InstanceApplier(DirectorContext director)
             }
             if (state?.Phase == InstancePhase.Failing || elapsed.TotalMilliseconds > watch.HighMs)
             {
+                string last = state is null ? "the agent has not reported this archive yet" : Describe(state);
                 throw new DirectorException(DirectorError.Unavailable,
                     $"{reference.Group}/{reference.Index} on {node} is not healthy after {elapsed.TotalSeconds:0.0} s ({last}); 'ubd instances {reference.Deployment} --logs {reference.Group}/{reference.Index}' shows its job logs");
             }

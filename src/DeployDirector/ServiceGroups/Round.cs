@@ -17,6 +17,8 @@ internal sealed class Round(SupervisorView view)
 
     public DateTimeOffset Now => view.Now;
 
+    public TimeSpan IntakeLag => view.IntakeLag;
+
     public Dictionary<string, NodeView> Nodes { get; } = view.Nodes.ToDictionary(n => n.Mac, StringComparer.Ordinal);
 
     /// <summary>Nodes that could take an instance at all (registered, open, holding nothing): every
@@ -33,10 +35,20 @@ internal sealed class Round(SupervisorView view)
 
     public Health Health(string mac, GroupPolicy policy) => Nodes.GetValueOrDefault(mac) is { } node ? HealthOf(node, policy) : ServiceGroups.Health.Dead;
 
-    public static Health HealthOf(NodeView node, GroupPolicy policy) =>
-        node.SinceLastSeen is not { } since || since >= policy.DeadTime ? ServiceGroups.Health.Dead
-        : since >= policy.SuspectTime ? ServiceGroups.Health.Suspect
-        : ServiceGroups.Health.Alive;
+    public Health HealthOf(NodeView node, GroupPolicy policy) => HealthOf(node, policy, view.IntakeLag);
+
+    /// <summary>A node's health from its silence net of the director's own <paramref name="intakeLag"/>.</summary>
+    public static Health HealthOf(NodeView node, GroupPolicy policy, TimeSpan intakeLag)
+    {
+        if (node.SinceLastSeen is not { } seen)
+        {
+            return ServiceGroups.Health.Dead;
+        }
+        TimeSpan silent = seen - intakeLag;
+        return silent >= policy.DeadTime ? ServiceGroups.Health.Dead
+            : silent >= policy.SuspectTime ? ServiceGroups.Health.Suspect
+            : ServiceGroups.Health.Alive;
+    }
 
     public void Take(string mac) => _taken.Add(mac);
 

@@ -12,6 +12,17 @@ public sealed partial class ServiceGroupSupervisor
     /// <summary>How long a node a move failed on is passed over for that instance.</summary>
     private static readonly TimeSpan AvoidFor = TimeSpan.FromSeconds(60);
 
+    /// <summary>A group's endpoint changes reach its members at most this often (a leader change at once).
+    /// Each push is a command to every member; while a rack dies, endpoints change in nearly every round,
+    /// and pushing each change to 100 members of each of 100 groups made a storm of commands that kept the
+    /// director and its agents too busy to take heartbeats in on time. Agents keep only the newest version,
+    /// so the push that goes carries every change before it.</summary>
+    internal static readonly TimeSpan PushInterval = TimeSpan.FromSeconds(1);
+
+    // Round thread only (rounds run under the round lock).
+    private readonly Dictionary<string, DateTimeOffset> _pushedAt = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pushDue = new(StringComparer.Ordinal);
+
     private void Execute(IReadOnlyList<SupervisorDecision> decisions, Dictionary<string, InstanceGroup> groups)
     {
         var moves = new List<(MoveInstance Move, InstanceRecord Previous, InstanceRecord Assigned)>();
@@ -42,11 +53,12 @@ public sealed partial class ServiceGroupSupervisor
                 case AssignLeader leader:
                     SetLeader(leader.Group, leader.Instance);
                     Events.Add(leader.Group, "leader", leader.Reason);
-                    PushGroup(leader.Group);
+                    _pushDue.Add(leader.Group);
+                    _pushedAt.Remove(leader.Group); // members learn of a new leader at once
                     break;
                 case EndpointsChanged endpoints:
                     Events.Add(endpoints.Group, "endpoints", endpoints.Reason);
-                    PushGroup(endpoints.Group);
+                    _pushDue.Add(endpoints.Group);
                     break;
                 case RaiseAlert alert:
                     Events.Add(alert.Group, "alert:" + alert.Alert, alert.Reason);
@@ -63,6 +75,21 @@ public sealed partial class ServiceGroupSupervisor
         foreach (IGrouping<string, (MoveInstance Move, InstanceRecord Previous, InstanceRecord Assigned)> deployment in moves.GroupBy(m => m.Assigned.Deployment))
         {
             StartMoves(deployment.Key, [.. deployment], groups);
+        }
+        PushDueGroups();
+    }
+
+    private void PushDueGroups()
+    {
+        DateTimeOffset now = _director.Clock.GetUtcNow();
+        foreach (string group in _pushDue.ToList())
+        {
+            if (!_pushedAt.TryGetValue(group, out DateTimeOffset last) || now - last >= PushInterval)
+            {
+                PushGroup(group);
+                _pushedAt[group] = now;
+                _pushDue.Remove(group);
+            }
         }
     }
 

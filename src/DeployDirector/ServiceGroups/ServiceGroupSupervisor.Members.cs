@@ -33,7 +33,7 @@ public sealed partial class ServiceGroupSupervisor
         foreach (NodeView spare in view.Nodes.Where(n => n.SpareFor is not null && n.Registered && n.HeldBy is null && !n.Fenced))
         {
             // While its deployment deploys, a copy would be of an archive about to change.
-            if (view.Groups.FirstOrDefault(g => g.Key == spare.SpareFor) is not { Busy: false } group || Round.HealthOf(spare, group.Policy) != Health.Alive)
+            if (view.Groups.FirstOrDefault(g => g.Key == spare.SpareFor) is not { Busy: false } group || Round.HealthOf(spare, group.Policy, view.IntakeLag) != Health.Alive)
             {
                 continue;
             }

@@ -24,7 +24,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
     private readonly InstanceApplier _applier;
     private readonly SupervisorCore _core = new();
     private readonly ConcurrentDictionary<string, byte> _moving = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _failingSince = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Key, long Epoch), DateTimeOffset> _failingSince = new();
     private readonly ConcurrentDictionary<string, (string Node, DateTimeOffset Until)> _avoid = new(StringComparer.Ordinal);
     private readonly Lock _round = new();
     private readonly CancellationTokenSource _stop = new();
@@ -98,7 +98,14 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
         DateTimeOffset now = _director.Clock.GetUtcNow();
         manifestGroups = new Dictionary<string, InstanceGroup>(StringComparer.Ordinal);
         IReadOnlyList<InstanceRecord> allInstances = _director.Store.AllInstances();
-        var held = allInstances.Where(i => i.Node is not null).GroupBy(i => i.Node!).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
+        var held = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (InstanceRecord instance in allInstances)
+        {
+            if (instance.Node is { } holder)
+            {
+                held.TryAdd(holder, instance.Key);
+            }
+        }
         var nodes = new List<NodeView>();
         foreach (NodeAgentRecord node in _director.Nodes.All())
         {
@@ -112,7 +119,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
             TimeSpan since = _director.Hub.SinceLastSeen(node.Mac) ?? (now - _started);
             nodes.Add(new NodeView(node.Mac, since, node.Quiesced, _director.Fence.IsFenced(node.Mac), Load(live), node.Labels, node.Cores, node.MemoryBytes,
                 held.GetValueOrDefault(node.Mac), node.SpareFor,
-                live is null ? [] : [.. live.Instances.Where(i => i.Phase == InstancePhase.Prepared).Select(i => $"{i.Instance.Deployment}/{i.Instance.Group}/{i.Instance.Index}")])
+                PreparedOn(live))
             {
                 Registered = live is not null,
                 Address = node.Address,
@@ -133,8 +140,27 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
                     [.. byGroup[(deployment.Name, group.Name)].Select(i => Instance(i, now))], record?.Leader, busy.Contains(deployment.Name)));
             }
         }
-        return new SupervisorView(now, groups, nodes);
+        return new SupervisorView(now, groups, nodes) { IntakeLag = IntakeLag.Estimate(LiveSilences(nodes)) };
     }
+
+    /// <summary>The instance keys a node holds prepared copies of (a spare's); most nodes hold none, and a
+    /// round asks of every node, so none costs nothing.</summary>
+    private static IReadOnlyCollection<string> PreparedOn(LiveAgent? live)
+    {
+        List<string>? prepared = null;
+        foreach (InstanceState state in live?.Instances ?? [])
+        {
+            if (state.Phase == InstancePhase.Prepared)
+            {
+                (prepared ??= []).Add($"{state.Instance.Deployment}/{state.Instance.Group}/{state.Instance.Index}");
+            }
+        }
+        return prepared ?? (IReadOnlyCollection<string>)[];
+    }
+
+    /// <summary>Each registered, unfenced node's silence and the interval it was asked to beat at.</summary>
+    private List<(TimeSpan Since, TimeSpan Interval)> LiveSilences(List<NodeView> nodes) =>
+        [.. nodes.Where(n => n.Registered && !n.Fenced && n.SinceLastSeen is not null).Select(n => (n.SinceLastSeen!.Value, _director.Hub.HeartbeatInterval(n.Mac)))];
 
     /// <summary>A member heartbeats at the fastest interval any of its groups asks for (a node may belong
     /// to several: its instance's group and the one it is a spare of).</summary>
@@ -144,12 +170,13 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
         foreach (NodeView node in view.Nodes)
         {
             int? fastest = null;
-            foreach (string key in new[] { node.HeldBy is { } held ? held[..held.LastIndexOf('/')] : null, node.SpareFor }.OfType<string>())
+            if (node.HeldBy is { } held && groupOf.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(held.AsSpan(0, held.LastIndexOf('/')), out GroupView? holding))
             {
-                if (groupOf.TryGetValue(key, out GroupView? group))
-                {
-                    fastest = Math.Min(fastest ?? int.MaxValue, group.Policy.HeartbeatMs);
-                }
+                fastest = holding.Policy.HeartbeatMs;
+            }
+            if (node.SpareFor is { } spareFor && groupOf.TryGetValue(spareFor, out GroupView? sparing))
+            {
+                fastest = Math.Min(fastest ?? int.MaxValue, sparing.Policy.HeartbeatMs);
             }
             _director.Hub.SetHeartbeatInterval(node.Mac, fastest);
         }
@@ -158,22 +185,29 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
     private InstanceView Instance(InstanceRecord record, DateTimeOffset now)
     {
         LiveAgent? holder = record.Node is null ? null : _director.Hub.Find(record.Node);
-        bool failing = holder?.Instances.Any(s => s.Instance.Id == record.Id && s.Phase == InstancePhase.Failing) == true;
+        string? phase = null;
+        foreach (InstanceState state in holder?.Instances ?? [])
+        {
+            if (state.Instance.Id == record.Id && state.Phase is InstancePhase.Running or InstancePhase.Failing)
+            {
+                phase = phase == InstancePhase.Failing ? phase : state.Phase; // failing anywhere counts as failing
+            }
+        }
         // Not running where the record says it runs: the node came back from a reboot (its agent starts
         // nothing by itself then) or lost the instance's files.
-        bool lost = holder is not null && record.Status == InstanceStatus.Running
-            && !holder.Instances.Any(s => s.Instance.Id == record.Id && s.Phase is InstancePhase.Running or InstancePhase.Failing);
+        bool lost = holder is not null && record.Status == InstanceStatus.Running && phase is null;
+        string key = record.Key;
         DateTimeOffset? failingSince = null;
-        if (failing)
+        if (phase == InstancePhase.Failing)
         {
-            failingSince = _failingSince.GetOrAdd(record.Key + "@" + record.Epoch, now);
+            failingSince = _failingSince.GetOrAdd((key, record.Epoch), now);
         }
-        else
+        else if (!_failingSince.IsEmpty)
         {
-            _failingSince.TryRemove(record.Key + "@" + record.Epoch, out _);
+            _failingSince.TryRemove((key, record.Epoch), out _);
         }
-        string? avoid = _avoid.TryGetValue(record.Key, out (string Node, DateTimeOffset Until) a) && a.Until > now ? a.Node : null;
-        return new InstanceView(record.Key, record.Index, record.Node, record.Epoch, record.Status, record.PreferredNode, record.OrphanedAt, _moving.ContainsKey(record.Key), failingSince)
+        string? avoid = _avoid.TryGetValue(key, out (string Node, DateTimeOffset Until) a) && a.Until > now ? a.Node : null;
+        return new InstanceView(key, record.Index, record.Node, record.Epoch, record.Status, record.PreferredNode, record.OrphanedAt, _moving.ContainsKey(key), failingSince)
         {
             Avoid = avoid,
             Lost = lost,

@@ -22,7 +22,7 @@ public sealed partial class SupervisorCore
                 : spare.Quiesced ? "quiesced"
                 : spare.Fenced ? "fenced"
                 : spare.HeldBy is not null ? "holds an instance"
-                : Round.HealthOf(spare, group.Policy) == Health.Dead ? "dead"
+                : round.HealthOf(spare, group.Policy) == Health.Dead ? "dead"
                 : !group.Fits(spare) ? "no longer fits the group"
                 : kept >= group.Policy.Spares ? $"the group wants {group.Policy.Spares} spare(s)"
                 : null;
@@ -75,7 +75,7 @@ public sealed partial class SupervisorCore
         var candidates = new List<(InstanceView Instance, NodeView Node)>();
         foreach (InstanceView instance in group.Instances.Where(i => i.Status == InstanceStatus.Running && !i.Moving && i.Node is not null).OrderBy(i => i.Index))
         {
-            if (round.Nodes.GetValueOrDefault(instance.Node!) is { Fenced: false, Quiesced: false } node && Round.HealthOf(node, policy) == Health.Alive)
+            if (round.Nodes.GetValueOrDefault(instance.Node!) is { Fenced: false, Quiesced: false } node && round.HealthOf(node, policy) == Health.Alive)
             {
                 double load = node.Load.Of(policy.Metric);
                 if (load * 100 > policy.HighWaterPercent)

@@ -24,6 +24,9 @@ public sealed partial class SupervisorCore
     /// <summary>Fewest members dying within the window that count as a meltdown.</summary>
     public const int MinMeltdownDeaths = 2;
 
+    /// <summary>An intake lag this large is raised as an alert.</summary>
+    public static readonly TimeSpan IntakeLagAlert = TimeSpan.FromSeconds(1);
+
     /// <summary>Groups whose meltdown guard holds moves back.</summary>
     public IReadOnlyCollection<string> Meltdowns => _meltdown;
 
@@ -39,6 +42,7 @@ public sealed partial class SupervisorCore
     {
         var decisions = new List<SupervisorDecision>();
         var round = new Round(view);
+        WatchIntakeLag(view, decisions);
         foreach (GroupView group in view.Groups.OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             bool meltdown = WatchDeaths(group, round, decisions);
@@ -54,6 +58,20 @@ public sealed partial class SupervisorCore
         }
         RebootFencedNodes(view, decisions);
         return decisions;
+    }
+
+    /// <summary>Says once when the director's own intake lag starts shaping its judgement, and when it ends.</summary>
+    private void WatchIntakeLag(SupervisorView view, List<SupervisorDecision> decisions)
+    {
+        if (view.IntakeLag >= IntakeLagAlert && _alerted.Add("intake-lag"))
+        {
+            decisions.Add(new RaiseAlert("-", "intake-lag",
+                $"the director takes heartbeats in {view.IntakeLag.TotalSeconds:0.0} s late (it is overloaded or stalled): nodes' silence is judged net of it, up to {IntakeLag.Cap.TotalSeconds:0} s; give the director more CPU or fewer nodes"));
+        }
+        else if (view.IntakeLag < IntakeLagAlert / 2 && _alerted.Remove("intake-lag"))
+        {
+            decisions.Add(new RaiseAlert("-", "intake-lag-over", $"the director takes heartbeats in on time again ({view.IntakeLag.TotalSeconds:0.0} s late)"));
+        }
     }
 
     /// <summary>Counts members that died within the window; more than the share stops moves (meltdown).</summary>
@@ -133,7 +151,7 @@ public sealed partial class SupervisorCore
                 bool fencedNow = policy.Fence && node is { Fenced: false };
                 if (fencedNow && round.Fencing.Add(holder))
                 {
-                    decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node)}): fenced before {instance.Key} moves"));
+                    decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node, round.IntakeLag)}): fenced before {instance.Key} moves"));
                 }
                 if (!fencedNow && node is not { Fenced: true } && node?.SinceLastSeen is { } since && since < TimeSpan.FromMilliseconds(policy.LeaseMs))
                 {
@@ -217,6 +235,8 @@ public sealed partial class SupervisorCore
     private static string Why(GroupView group, NodeView target) =>
         target.SpareFor == group.Key ? $"hot spare {target.Mac}" : $"{target.Mac} (least utilized eligible node, {target.Load.Of(group.Policy.Metric) * 100:0} % {group.Policy.Metric})";
 
-    private static string Seen(NodeView? node) =>
-        node?.SinceLastSeen is { } since ? $"last seen {since.TotalSeconds:0.0} s ago" : "never seen by this director";
+    private static string Seen(NodeView? node, TimeSpan intakeLag) =>
+        node?.SinceLastSeen is not { } since ? "never seen by this director"
+        : intakeLag > TimeSpan.Zero ? $"last seen {since.TotalSeconds:0.0} s ago, {intakeLag.TotalSeconds:0.0} s of it the director's own intake lag"
+        : $"last seen {since.TotalSeconds:0.0} s ago";
 }

@@ -4,7 +4,12 @@ namespace DeployDirector.ServiceGroups;
 
 /// <summary>Everything the supervisor decides from, taken at one moment: desired state from the store,
 /// liveness and load from the agent hub, fences from the storage path.</summary>
-public sealed record SupervisorView(DateTimeOffset Now, IReadOnlyList<GroupView> Groups, IReadOnlyList<NodeView> Nodes);
+public sealed record SupervisorView(DateTimeOffset Now, IReadOnlyList<GroupView> Groups, IReadOnlyList<NodeView> Nodes)
+{
+    /// <summary>How late the director itself takes heartbeats in (<see cref="ServiceGroups.IntakeLag"/>):
+    /// nodes' silence is judged net of it.</summary>
+    public TimeSpan IntakeLag { get; init; }
+}
 
 /// <summary>One service group (an instance group of a deployment).</summary>
 /// <param name="Fits">Whether a node's labels and hardware suit the group (placement's feasibility).</param>

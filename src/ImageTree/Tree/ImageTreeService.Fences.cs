@@ -12,6 +12,11 @@ public sealed partial class ImageTreeService
     // By leaf: the storage path asks by export name on every connection.
     private readonly Dictionary<string, NodeFence> _fences = new(StringComparer.Ordinal);
 
+    // By MAC, the same fences: the director asks of every node every round, with a thousand fenced after a rack dies.
+    private readonly Dictionary<string, NodeFence> _fencesByMac = new(StringComparer.Ordinal);
+
+    private readonly Lock _fenceWrites = new();
+
     /// <summary>Raised after a fence is committed (and its event stored); the host ends the node's
     /// connections on it.</summary>
     public event Action<NodeFence>? NodeFenced;
@@ -31,17 +36,27 @@ public sealed partial class ImageTreeService
         mac = NormalizeMac(mac);
         reason = CheckFenceReason(reason);
         NodeFence fence;
-        lock (_fences)
+        // Fences and unfences take turns under their own lock while the synced write runs; the fence table's
+        // lock is held only to read or swap entries, so NBD connects and the director's rounds, which ask
+        // of every node, never wait for a disk (a rack's worth of fences is a thousand synced writes).
+        lock (_fenceWrites)
         {
             NodeRecord node = FindNode(mac)
                 ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac} to fence; 'ubd node list' shows the known ones");
-            if (_fences.ContainsKey(node.Leaf))
+            lock (_fences)
             {
-                return;
+                if (_fences.ContainsKey(node.Leaf))
+                {
+                    return;
+                }
             }
             fence = new NodeFence(mac, node.Leaf, reason, DateTimeOffset.UtcNow);
             _metadata.Write(new KeyValueBatch().Put(Key(FencePrefix + mac), JsonSerializer.SerializeToUtf8Bytes(fence, MetadataJson.Options)));
-            _fences[fence.Leaf] = fence;
+            lock (_fences)
+            {
+                _fences[fence.Leaf] = fence;
+                _fencesByMac[mac] = fence;
+            }
         }
         Publish("node.fenced", fence.Leaf, $"{mac} fenced: {reason}");
         NodeFenced?.Invoke(fence);
@@ -54,16 +69,23 @@ public sealed partial class ImageTreeService
     {
         mac = NormalizeMac(mac);
         NodeFence? fence;
-        lock (_fences)
+        lock (_fenceWrites)
         {
-            fence = _fences.Values.FirstOrDefault(f => f.Mac == mac);
+            lock (_fences)
+            {
+                fence = _fencesByMac.GetValueOrDefault(mac);
+            }
             if (fence is null)
             {
                 _ = FindNode(mac) ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac}; 'ubd node list' shows the known ones");
                 return;
             }
             _metadata.Write(new KeyValueBatch().Delete(Key(FencePrefix + mac)));
-            _fences.Remove(fence.Leaf);
+            lock (_fences)
+            {
+                _fences.Remove(fence.Leaf);
+                _fencesByMac.Remove(mac);
+            }
         }
         Publish("node.unfenced", fence.Leaf, $"{mac} unfenced (fenced since {fence.Since:u}: {fence.Reason})");
         NodeUnfenced?.Invoke(fence);
@@ -75,7 +97,7 @@ public sealed partial class ImageTreeService
         mac = NormalizeMac(mac);
         lock (_fences)
         {
-            return _fences.Values.FirstOrDefault(f => f.Mac == mac);
+            return _fencesByMac.GetValueOrDefault(mac);
         }
     }
 
@@ -103,6 +125,7 @@ public sealed partial class ImageTreeService
         {
             NodeFence fence = JsonSerializer.Deserialize<NodeFence>(entry.Value, MetadataJson.Options)!;
             _fences[fence.Leaf] = fence;
+            _fencesByMac[fence.Mac] = fence;
         }
     }
 

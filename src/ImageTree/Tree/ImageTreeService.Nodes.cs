@@ -49,11 +49,33 @@ public sealed partial class ImageTreeService
     /// <summary>The canonical form of a MAC address (lower case, colons); accepts '-' or no separators.</summary>
     public static string NormalizeMac(string mac)
     {
+        if (IsCanonicalMac(mac))
+        {
+            return mac; // the common case, asked per node per round: no strings made
+        }
         string hex = mac.Replace(":", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToLowerInvariant();
         string canonical = hex.Length == 12 ? string.Join(':', Enumerable.Range(0, 6).Select(i => hex.Substring(i * 2, 2))) : hex;
         return MacPattern().IsMatch(canonical)
             ? canonical
             : throw new StoreException(StoreErrorKind.InvalidArgument, $"'{mac}' is not a MAC address (six hex bytes, e.g. 52:54:00:12:34:56)");
+    }
+
+    private static bool IsCanonicalMac(string mac)
+    {
+        if (mac.Length != 17)
+        {
+            return false;
+        }
+        for (int i = 0; i < mac.Length; i++)
+        {
+            char c = mac[i];
+            bool ok = i % 3 == 2 ? c == ':' : char.IsAsciiDigit(c) || c is >= 'a' and <= 'f';
+            if (!ok)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>

@@ -277,6 +277,7 @@ internal static class ServeCommand
         {
             builder.Services.AddSingleton(boot);
         }
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = DeployDirector.DirectorSetup.ListenBacklog);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(endpoint);

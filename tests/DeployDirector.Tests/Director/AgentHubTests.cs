@@ -60,6 +60,38 @@ public sealed class AgentHubTests
         Assert.Empty((await hub.PollAsync(Mac, "boot-2", 0, CancellationToken.None))!);
     }
 
+    [Fact]
+    public void A_heartbeat_that_reports_what_the_last_one_did_keeps_the_last_ones_objects_and_a_change_replaces_them()
+    {
+        var hub = new AgentHub(TimeProvider.System, DirectorRig.FastTimings);
+        hub.Register(Mac, Registration("boot-1"));
+        static InstanceState State(string phase, int restarts) => new()
+        {
+            Instance = new InstanceRef("demo", "db", 0, "i-1", 7),
+            ArchiveSha256 = "ab",
+            Phase = phase,
+            Jobs = [new JobState("backend", "running", 42, restarts, true, null)],
+        };
+        static AgentHeartbeat Beat(long sequence, string phase, int restarts, double cpu) => new()
+        {
+            BootId = "boot-1", Sequence = sequence, Load = new LoadReport(cpu, 2, 1, 2, null), Instances = [State(phase, restarts)],
+        };
+        hub.Heartbeat(Mac, Beat(1, InstancePhase.Running, 0, 0.5));
+        LiveAgent agent = hub.Find(Mac)!;
+        (IReadOnlyList<InstanceState> instances, LoadReport? load) = (agent.Instances, agent.Load);
+        // Equal content in new objects (as every decoded heartbeat is): the old objects stay.
+        hub.Heartbeat(Mac, Beat(2, InstancePhase.Running, 0, 0.5));
+        Assert.Same(instances, agent.Instances);
+        Assert.Same(load, agent.Load);
+        Assert.Equal(2, agent.Sequence);
+        // Any change, down to a job's restart count or the load, replaces them.
+        hub.Heartbeat(Mac, Beat(3, InstancePhase.Running, 1, 0.5));
+        Assert.NotSame(instances, agent.Instances);
+        Assert.Equal(1, agent.Instances.Single().Jobs.Single().Restarts);
+        hub.Heartbeat(Mac, Beat(4, InstancePhase.Failing, 1, 0.9));
+        Assert.Equal((InstancePhase.Failing, 0.9), (agent.Instances.Single().Phase, agent.Load!.CpuLoad));
+    }
+
     private static AgentRegistration Registration(string bootId) => new()
     {
         Mac = Mac,

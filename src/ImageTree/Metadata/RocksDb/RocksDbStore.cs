@@ -8,7 +8,9 @@ namespace ImageTree.Metadata.RocksDb;
 /// </summary>
 public sealed unsafe class RocksDbStore : IKeyValueStore
 {
-    private readonly Lock _gate = new();
+    // RocksDB is safe for concurrent use; this only keeps close from pulling the handle out from under a
+    // call. Readers and writers share it, so a get or scan never waits for another caller's synced write.
+    private readonly ReaderWriterLockSlim _handle = new();
     private nint _db;
     private readonly nint _options;
     private readonly nint _writeOptions;
@@ -34,7 +36,8 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
 
     public byte[]? Get(ReadOnlySpan<byte> key)
     {
-        lock (_gate)
+        _handle.EnterReadLock();
+        try
         {
             ObjectDisposedException.ThrowIf(_db == 0, this);
             fixed (byte* k = key)
@@ -49,6 +52,10 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
                 rocksdb_free(value);
                 return copy;
             }
+        }
+        finally
+        {
+            _handle.ExitReadLock();
         }
     }
 
@@ -72,11 +79,16 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
                     }
                 }
             }
-            lock (_gate)
+            _handle.EnterReadLock();
+            try
             {
                 ObjectDisposedException.ThrowIf(_db == 0, this);
                 rocksdb_write(_db, batch.Durable ? _writeOptions : _lazyWriteOptions, native, out nint error);
                 RocksDbException.ThrowIfError(error);
+            }
+            finally
+            {
+                _handle.ExitReadLock();
             }
         }
         finally
@@ -88,7 +100,8 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
     public IReadOnlyList<KeyValuePair<byte[], byte[]>> Scan(ReadOnlySpan<byte> prefix)
     {
         var entries = new List<KeyValuePair<byte[], byte[]>>();
-        lock (_gate)
+        _handle.EnterReadLock();
+        try
         {
             ObjectDisposedException.ThrowIf(_db == 0, this);
             nint iterator = rocksdb_create_iterator(_db, _readOptions);
@@ -117,12 +130,17 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
                 rocksdb_iter_destroy(iterator);
             }
         }
+        finally
+        {
+            _handle.ExitReadLock();
+        }
         return entries;
     }
 
     public void Dispose()
     {
-        lock (_gate)
+        _handle.EnterWriteLock();
+        try
         {
             if (_db == 0)
             {
@@ -131,6 +149,10 @@ public sealed unsafe class RocksDbStore : IKeyValueStore
             rocksdb_close(_db);
             _db = 0;
             DestroyOptions();
+        }
+        finally
+        {
+            _handle.ExitWriteLock();
         }
     }
 
