@@ -63,6 +63,7 @@ internal static class BenchHost
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = DirectorSetup.ListenBacklog);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         director.AddTo(builder.Services);
         WebApplication app = builder.Build();

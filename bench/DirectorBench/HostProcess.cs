@@ -4,7 +4,7 @@ using System.Text;
 namespace DirectorBench;
 
 /// <summary>
-/// The bench host (<see cref="BenchHost"/>) started as a child process of the load generator: its
+/// A bench host (<see cref="BenchHost"/>, <see cref="Failover.FailoverHost"/>) started as a child process of the load generator: its
 /// address and the credentials it issued, read from its stdout. Disposing closes its stdin, which
 /// stops it.
 /// </summary>
@@ -23,7 +23,12 @@ internal sealed class HostProcess : IDisposable
 
     public IReadOnlyList<(string Mac, string Credential)> Nodes { get; }
 
-    public static async Task<HostProcess> StartAsync(int agents, int capacity)
+    public static Task<HostProcess> StartAsync(int agents, int capacity) =>
+        StartAsync(["host", "--agents", $"{agents}", "--capacity", $"{capacity}"], agents);
+
+    /// <summary>This assembly again with <paramref name="arguments"/> (a host mode), which prints
+    /// <paramref name="agents"/> credentials and then its address.</summary>
+    public static async Task<HostProcess> StartAsync(IEnumerable<string> arguments, int agents)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -32,7 +37,7 @@ internal sealed class HostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { typeof(BenchHost).Assembly.Location, "host", "--agents", $"{agents}", "--capacity", $"{capacity}" })
+        foreach (string argument in arguments.Prepend(typeof(BenchHost).Assembly.Location))
         {
             start.ArgumentList.Add(argument);
         }

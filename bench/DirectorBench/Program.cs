@@ -7,6 +7,13 @@ if (args is ["host", "--agents", string agents, "--capacity", string capacity])
     return await BenchHost.RunAsync(int.Parse(agents, CultureInfo.InvariantCulture), int.Parse(capacity, CultureInfo.InvariantCulture));
 }
 
+// `failover-host` is the director of the failover bench, a child process too (FailoverBench).
+if (args is ["failover-host", "--agents", string fleet, "--group-size", string groupSize, "--meltdown", string meltdown, "--release", string release])
+{
+    return await DirectorBench.Failover.FailoverHost.RunAsync(int.Parse(fleet, CultureInfo.InvariantCulture), int.Parse(groupSize, CultureInfo.InvariantCulture),
+        meltdown.Split(','), release);
+}
+
 BenchOptions options;
 try
 {
@@ -67,6 +74,10 @@ if (options.FailoverAgents > 0)
         Console.Error.WriteLine($"failover: {options.FailoverAgents} agents, meltdown {string.Join(",", options.Meltdown)}, run {run} of {options.Runs}");
         DirectorBench.Failover.FailoverResult result = await DirectorBench.Failover.FailoverBench.RunAsync(options.FailoverAgents, options.GroupSize, options.Kills, options.Meltdown,
             TimeSpan.FromSeconds(options.MassWindow), options.Release);
+        if (result.RequestErrors > 0)
+        {
+            failures++;
+        }
         if (result.KillsNotRecovered > 0)
         {
             Console.Error.WriteLine($"failover: {result.KillsNotRecovered} killed node(s) whose instance never ran again");

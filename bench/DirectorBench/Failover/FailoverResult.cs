@@ -12,10 +12,15 @@ internal sealed record FailoverResult(
     double SteadyWorkingSetMiB,
     double[] KillSeconds,
     int KillsNotRecovered,
-    MassFailure Mass);
+    MassFailure Mass,
+    int RequestErrors)
+{
+    /// <summary>Requests of live nodes the director did not answer within their time.</summary>
+    public int TimedOut { get; init; }
+}
 
 /// <summary>A tenth of every group's nodes killed at once, watched for <see cref="WindowSeconds"/>: the
-/// whole director's figures, and per meltdown setting what its groups did.</summary>
+/// director process's figures, and per meltdown setting what its groups did.</summary>
 internal sealed record MassFailure(
     int Killed,
     int Decisions,
@@ -27,6 +32,9 @@ internal sealed record MassFailure(
     IReadOnlyList<GuardOutcome> ByGuard)
 {
     public double DecisionsPerSecond => DecisionSpanSeconds > 0 ? Decisions / DecisionSpanSeconds : double.NaN;
+
+    /// <summary>Nodes fenced that were not killed (their heartbeats came in too late).</summary>
+    public int LiveFenced { get; init; }
 }
 
 /// <summary>The groups under one meltdown setting in a mass failure.</summary>

@@ -1,23 +1,25 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using DeployDirector;
 
 namespace DirectorBench.Failover;
 
 /// <summary>
-/// The simulated nodes and their heartbeats: one loop sends every live node's beat once a second, the
-/// nodes spread evenly over the second (open loop, as <see cref="HeartbeatLoad"/> does over HTTP), and
-/// records when each instance is first reported running at each epoch.
+/// The simulated nodes and their heartbeats, over HTTP to the failover host (<see cref="SimConnections"/>); one
+/// loop sends every live node's beat once a second, the nodes spread evenly over the second (open loop,
+/// as <see cref="HeartbeatLoad"/> does), and records when each instance is first reported running at
+/// each epoch.
 /// </summary>
 internal sealed class SimFleet : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<(string Mac, long At, long Epoch)>> _running = new(StringComparer.Ordinal);
+    private readonly SimConnections _http;
     private Thread? _beats;
 
-    public SimFleet(DirectorSetup director, int count)
+    public SimFleet(HostProcess host)
     {
-        Agents = [.. Enumerable.Range(0, count).Select(i => new SimAgent(director, BenchHost.Mac(i), $"10.{i >> 16 & 0xff}.{i >> 8 & 0xff}.{i & 0xff}")
+        _http = new SimConnections(host.Address, host.Nodes.Count);
+        Agents = [.. host.Nodes.Select((node, i) => new SimAgent(_http, node.Mac, node.Credential, $"10.{i >> 16 & 0xff}.{i >> 8 & 0xff}.{i & 0xff}")
         {
             RunningReported = (mac, id, epoch, at) => _running.GetOrAdd(id, _ => new()).Enqueue((mac, at, epoch)),
         })];
@@ -28,14 +30,17 @@ internal sealed class SimFleet : IAsyncDisposable
 
     public IReadOnlyDictionary<string, SimAgent> ByMac { get; }
 
-    /// <summary>Boots every node (tree registration, agent registration, long poll) and starts the beats.</summary>
-    public void Start()
+    /// <summary>Requests that failed on live nodes.</summary>
+    public int Errors => Agents.Sum(a => a.Errors);
+
+    /// <summary>Requests of live nodes that the director did not answer in time.</summary>
+    public int TimedOut => Agents.Sum(a => a.TimedOut);
+
+    /// <summary>Registers every node (a few hundred at a time), starts their long polls and the beats.</summary>
+    public async Task StartAsync()
     {
-        foreach (SimAgent agent in Agents)
-        {
-            agent.Boot();
-        }
-        // A thread of its own: the nodes' clocks do not wait for the director's thread pool.
+        await Parallel.ForEachAsync(Agents, new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (agent, _) => await agent.BootAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        // A thread of its own: the nodes' clocks do not wait for the thread pool.
         _beats = new Thread(BeatLoop) { IsBackground = true, Name = "simulated heartbeats" };
         _beats.Start();
     }
@@ -80,6 +85,7 @@ internal sealed class SimFleet : IAsyncDisposable
             agent.Kill();
         }
         await Task.WhenAll(Agents.Select(a => a.Polling)).ConfigureAwait(false);
+        _http.Dispose();
         _stop.Dispose();
     }
 }
