@@ -1,13 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using DeployDirector;
 using DeployDirector.Api;
 using DeployDirector.Contracts;
 using ImageTree.Tree;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DirectorBench;
@@ -37,17 +34,7 @@ internal static class BenchHost
                 credentials.Add($"node {Mac(i)} {director.Context.Nodes.IssueCredential(Mac(i))}");
             }
             await using WebApplication app = Build(director, new LatencyRecorder(capacity));
-            await app.StartAsync().ConfigureAwait(false);
-            foreach (string line in credentials)
-            {
-                Console.Out.WriteLine(line);
-            }
-            Console.Out.WriteLine($"ready {app.Urls.First()}");
-            Console.Out.Flush();
-            while (await Console.In.ReadLineAsync().ConfigureAwait(false) is not null)
-            {
-            }
-            await app.StopAsync().ConfigureAwait(false);
+            await BenchDirector.ServeUntilStdinClosesAsync(app, credentials).ConfigureAwait(false);
             return 0;
         }
         finally
@@ -61,12 +48,7 @@ internal static class BenchHost
 
     private static WebApplication Build(DirectorSetup director, LatencyRecorder handling)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = DirectorSetup.ListenBacklog);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        director.AddTo(builder.Services);
-        WebApplication app = builder.Build();
+        WebApplication app = BenchDirector.App(director);
         var clock = new Clock();
         // Outside routing, so the figure is routing + authentication + body + hub + response.
         app.Use(async (context, next) =>

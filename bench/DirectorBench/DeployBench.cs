@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using DeployDirector;
-using DeployDirector.Releases;
 using DeployDirector.State;
 using DeployDirector.Tests.Director;
-using ImageTree.Tree;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DirectorBench;
 
@@ -17,44 +14,26 @@ internal static class DeployBench
 {
     public static async Task<DeployResult> RunAsync(int instances, string releaseDirectory)
     {
-        DirectoryInfo directory = Directory.CreateTempSubdirectory("ubd-deploy-bench-");
+        using BenchDirector bench = await BenchDirector.OpenAsync("deploy", new DirectorOptions { NodeWait = TimeSpan.FromSeconds(30) }, releaseDirectory).ConfigureAwait(false);
+        DirectorSetup director = bench.Director;
+        var agents = new List<FakeAgent>();
         try
         {
-            string data = Path.Combine(directory.FullName, "data");
-            using ImageTreeService tree = ImageTreeService.Open(data);
-            string root = Path.Combine(directory.FullName, "root.img");
-            await File.WriteAllBytesAsync(root, new byte[1 << 20]).ConfigureAwait(false);
-            tree.Import("stemcell", root, UnionBlock.Store.ImageFormat.Raw, null);
-            using DirectorSetup director = DirectorSetup.Open(data, tree, new DirectorOptions { NodeWait = TimeSpan.FromSeconds(30) }, NullLogger.Instance);
-            string tarball = Path.Combine(directory.FullName, "demo.tgz");
-            ReleaseBuilder.Create(releaseDirectory, tarball);
-            await using (FileStream release = File.OpenRead(tarball))
+            for (int i = 0; i < instances; i++)
             {
-                director.Deployer.UploadRelease(release);
+                var agent = new FakeAgent(director, BenchHost.Mac(i), $"10.0.{i >> 8 & 0xff}.{i & 0xff}");
+                agents.Add(agent);
+                agent.Boot();
             }
-            var agents = new List<FakeAgent>();
-            try
-            {
-                for (int i = 0; i < instances; i++)
-                {
-                    var agent = new FakeAgent(director, BenchHost.Mac(i), $"10.0.{i >> 8 & 0xff}.{i & 0xff}");
-                    agents.Add(agent);
-                    agent.Boot();
-                }
-                return await MeasureAsync(director, agents).ConfigureAwait(false);
-            }
-            finally
-            {
-                // Agents stop before the director closes its state under them.
-                foreach (FakeAgent agent in agents)
-                {
-                    await agent.DisposeAsync().ConfigureAwait(false);
-                }
-            }
+            return await MeasureAsync(director, agents).ConfigureAwait(false);
         }
         finally
         {
-            directory.Delete(recursive: true);
+            // Agents stop before the director closes its state under them.
+            foreach (FakeAgent agent in agents)
+            {
+                await agent.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

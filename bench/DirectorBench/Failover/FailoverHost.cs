@@ -1,16 +1,9 @@
 using System.Diagnostics;
-using System.Net;
 using DeployDirector;
 using DeployDirector.Api;
-using DeployDirector.Releases;
-using DeployDirector.ServiceGroups;
 using DeployDirector.State;
-using ImageTree.Tree;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DirectorBench.Failover;
 
@@ -32,65 +25,32 @@ internal static class FailoverHost
 
     public static async Task<int> RunAsync(int agents, int groupSize, IReadOnlyList<string> meltdowns, string releaseDirectory)
     {
-        DirectoryInfo directory = Directory.CreateTempSubdirectory("ubd-failover-bench-");
-        try
+        using BenchDirector bench = await BenchDirector.OpenAsync("failover", new DirectorOptions { NodeWait = TimeSpan.FromMinutes(5) }, releaseDirectory).ConfigureAwait(false);
+        DirectorSetup director = bench.Director;
+        var events = new List<HostEvent>();
+        director.Supervisor.Events.Added += e =>
         {
-            string data = Path.Combine(directory.FullName, "data");
-            using ImageTreeService tree = ImageTreeService.Open(data);
-            string root = Path.Combine(directory.FullName, "root.img");
-            await File.WriteAllBytesAsync(root, new byte[1 << 20]).ConfigureAwait(false);
-            tree.Import("stemcell", root, UnionBlock.Store.ImageFormat.Raw, null);
-            using DirectorSetup director = DirectorSetup.Open(data, tree, new DirectorOptions { NodeWait = TimeSpan.FromMinutes(5) }, NullLogger.Instance);
-            string tarball = Path.Combine(directory.FullName, "demo.tgz");
-            ReleaseBuilder.Create(releaseDirectory, tarball);
-            await using (FileStream release = File.OpenRead(tarball))
+            var stamped = new HostEvent(Stopwatch.GetTimestamp(), e.Group, e.Kind, e.Message);
+            lock (events)
             {
-                director.Deployer.UploadRelease(release);
+                events.Add(stamped);
             }
-            var events = new List<HostEvent>();
-            director.Supervisor.Events.Added += e =>
-            {
-                var stamped = new HostEvent(Stopwatch.GetTimestamp(), e.Group, e.Kind, e.Message);
-                lock (events)
-                {
-                    events.Add(stamped);
-                }
-            };
-            var credentials = new List<string>(agents);
-            for (int i = 0; i < agents; i++)
-            {
-                string mac = BenchHost.Mac(i);
-                director.Context.Tree.BootNode(mac, "stemcell");
-                credentials.Add($"node {mac} {director.Context.Nodes.IssueCredential(mac)}");
-            }
-            await using WebApplication app = Build(director, events, [.. FailoverManifests.All(agents, groupSize, meltdowns)]);
-            await app.StartAsync().ConfigureAwait(false);
-            foreach (string line in credentials)
-            {
-                Console.Out.WriteLine(line);
-            }
-            Console.Out.WriteLine($"ready {app.Urls.First()}");
-            Console.Out.Flush();
-            while (await Console.In.ReadLineAsync().ConfigureAwait(false) is not null)
-            {
-            }
-            await app.StopAsync().ConfigureAwait(false);
-            return 0;
-        }
-        finally
+        };
+        var credentials = new List<string>(agents);
+        for (int i = 0; i < agents; i++)
         {
-            directory.Delete(recursive: true);
+            string mac = BenchHost.Mac(i);
+            director.Context.Tree.BootNode(mac, "stemcell");
+            credentials.Add($"node {mac} {director.Context.Nodes.IssueCredential(mac)}");
         }
+        await using WebApplication app = Build(director, events, [.. FailoverManifests.All(agents, groupSize, meltdowns)]);
+        await BenchDirector.ServeUntilStdinClosesAsync(app, credentials).ConfigureAwait(false);
+        return 0;
     }
 
     private static WebApplication Build(DirectorSetup director, List<HostEvent> events, IReadOnlyList<string> manifests)
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseSockets(sockets => sockets.Backlog = DirectorSetup.ListenBacklog);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        director.AddTo(builder.Services);
-        WebApplication app = builder.Build();
+        WebApplication app = BenchDirector.App(director);
         app.UseRouting();
         app.MapAgentProtocol();
         app.MapPost(DeployPath, async () =>
