@@ -120,13 +120,43 @@ public sealed class FakeAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>While set, neither its heartbeats nor its polls reach the director (as when the director
+    /// takes nothing in). Setting it waits for a beat or a poll's start in flight, so none lands after.</summary>
+    public bool Muted
+    {
+        get
+        {
+            lock (_beatGate)
+            {
+                return _muted;
+            }
+        }
+        set
+        {
+            lock (_beatGate)
+            {
+                _muted = value;
+            }
+        }
+    }
+
+    private readonly Lock _beatGate = new();
+    private bool _muted;
+
     public void Beat()
     {
-        var beat = new AgentHeartbeat { BootId = BootId, Sequence = Interlocked.Increment(ref _sequence), Load = new LoadReport(CpuLoad, Cores, 1 << 20, Memory, null), Instances = [.. _instances.Values] };
-        LastAck = _director.Context.Hub.Heartbeat(Mac, beat);
-        if (LastAck is null)
+        lock (_beatGate)
         {
-            Register();
+            if (_muted)
+            {
+                return;
+            }
+            var beat = new AgentHeartbeat { BootId = BootId, Sequence = Interlocked.Increment(ref _sequence), Load = new LoadReport(CpuLoad, Cores, 1 << 20, Memory, null), Instances = [.. _instances.Values] };
+            LastAck = _director.Context.Hub.Heartbeat(Mac, beat);
+            if (LastAck is null)
+            {
+                Register();
+            }
         }
     }
 
@@ -137,7 +167,18 @@ public sealed class FakeAgent : IAsyncDisposable
             AgentCommand[]? commands;
             try
             {
-                commands = await _director.Context.Hub.PollAsync(Mac, BootId, 1000, _stop.Token).ConfigureAwait(false);
+                Task<AgentCommand[]?>? poll;
+                // A poll is contact too (the hub stamps it before its first wait): a muted agent makes none.
+                lock (_beatGate)
+                {
+                    poll = _muted ? null : _director.Context.Hub.PollAsync(Mac, BootId, 1000, _stop.Token);
+                }
+                if (poll is null)
+                {
+                    await Task.Delay(10, _stop.Token).ConfigureAwait(false);
+                    continue;
+                }
+                commands = await poll.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

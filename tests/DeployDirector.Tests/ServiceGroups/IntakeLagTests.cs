@@ -74,9 +74,18 @@ public sealed class IntakeLagTests
         g.Rig.Boot(24);
         await g.DeployAsync(GroupRig.Manifest(20));
         g.Round();
-        // The director stalls: time passes and no heartbeat is taken in, from anyone.
+        // The director stalls: time passes and it takes in no heartbeat and no poll, from anyone (the fake
+        // agents beat and poll in real time by themselves, so they are muted for the stall).
+        foreach (FakeAgent agent in g.Rig.Agents)
+        {
+            agent.Muted = true;
+        }
         g.Clock.Advance(TimeSpan.FromSeconds(6));
         IReadOnlyList<SupervisorDecision> stalled = g.Supervisor.RunRound();
+        foreach (FakeAgent agent in g.Rig.Agents)
+        {
+            agent.Muted = false;
+        }
         Assert.DoesNotContain(stalled, d => d is FenceNode or MoveInstance or OrphanInstance);
         RaiseAlert alert = Assert.Single(stalled.OfType<RaiseAlert>(), a => a.Alert == "intake-lag");
         Assert.Contains("heartbeats in 5.", alert.Reason, StringComparison.Ordinal);
