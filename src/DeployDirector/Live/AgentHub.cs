@@ -49,8 +49,7 @@ public sealed class AgentHub(TimeProvider clock, AgentTimings timings)
         agent.LastSeen = clock.GetTimestamp();
         agent.Sequence = heartbeat.Sequence;
         // A report like the last one keeps the last one's objects, so the new ones die young: at 10,000
-        // nodes a beat's objects replaced every second would each outlive a collection, be promoted and
-        // turn into old garbage, and the pauses of collecting that stalled the intake of heartbeats.
+        // nodes, a beat's objects replaced every second each outlive a collection and are promoted.
         if (agent.Load != heartbeat.Load)
         {
             agent.Load = heartbeat.Load;

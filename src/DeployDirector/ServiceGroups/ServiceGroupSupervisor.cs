@@ -167,10 +167,12 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
     private void AskForHeartbeats(SupervisorView view)
     {
         var groupOf = view.Groups.ToDictionary(g => g.Key, StringComparer.Ordinal);
+        // An instance key is GROUP/INDEX: its group is looked up by a slice, without a string per node.
+        Dictionary<string, GroupView>.AlternateLookup<ReadOnlySpan<char>> groupOfSlice = groupOf.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (NodeView node in view.Nodes)
         {
             int? fastest = null;
-            if (node.HeldBy is { } held && groupOf.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(held.AsSpan(0, held.LastIndexOf('/')), out GroupView? holding))
+            if (node.HeldBy is { } held && groupOfSlice.TryGetValue(held.AsSpan(0, held.LastIndexOf('/')), out GroupView? holding))
             {
                 fastest = holding.Policy.HeartbeatMs;
             }
