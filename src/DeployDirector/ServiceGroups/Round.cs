@@ -14,6 +14,7 @@ public enum Health
 internal sealed class Round(SupervisorView view)
 {
     private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _noneFor = new(StringComparer.Ordinal);
 
     public DateTimeOffset Now => view.Now;
 
@@ -64,8 +65,14 @@ internal sealed class Round(SupervisorView view)
     /// others), then nodes under high water, the least utilized first; ties by MAC.</summary>
     public NodeView? Choose(GroupView group, InstanceView instance, string? exclude)
     {
+        // Nodes only leave the pool within a round: a group that found none finds none again (a rack's
+        // orphans ask every round). An instance that avoids a node may find none where others would.
+        if (_noneFor.Contains(group.Key))
+        {
+            return null;
+        }
         double high = group.Policy.HighWaterPercent / 100.0;
-        return Idle
+        NodeView? chosen = Idle
             .Where(n => n.Mac != exclude && n.Mac != instance.Avoid && !Taken(n.Mac) && Eligible(group, n))
             .OrderBy(n => n.SpareFor == group.Key ? 0 : 1)
             .ThenBy(n => n.Prepared.Contains(instance.Key) ? 0 : 1)
@@ -73,5 +80,13 @@ internal sealed class Round(SupervisorView view)
             .ThenBy(n => n.Load.Of(group.Policy.Metric))
             .ThenBy(n => n.Mac, StringComparer.Ordinal)
             .FirstOrDefault();
+        if (chosen is null && instance.Avoid is null && !IsCandidate(group, exclude))
+        {
+            _noneFor.Add(group.Key);
+        }
+        return chosen;
     }
+
+    private bool IsCandidate(GroupView group, string? mac) =>
+        mac is not null && Nodes.GetValueOrDefault(mac) is { } node && Idle.Contains(node) && Eligible(group, node);
 }

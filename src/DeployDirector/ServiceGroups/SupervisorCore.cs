@@ -146,21 +146,12 @@ public sealed partial class SupervisorCore
             Health health = round.Health(holder, policy);
             if (health == Health.Dead || node is { Fenced: true })
             {
-                // The fence comes first in the round's decisions and the executor carries it out before it
-                // starts any move, so the instance may move in this very round.
-                bool fencedNow = policy.Fence && node is { Fenced: false };
-                if (fencedNow && round.Fencing.Add(holder))
-                {
-                    decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node, round.IntakeLag)}): fenced before {instance.Key} moves"));
-                }
-                if (!fencedNow && node is not { Fenced: true } && node?.SinceLastSeen is { } since && since < TimeSpan.FromMilliseconds(policy.LeaseMs))
-                {
-                    continue; // no fence: its agent stops the jobs once its lease runs out
-                }
-                if (!meltdown)
-                {
-                    Move(group, instance, holder, MoveKind.Failover, node is { Fenced: true } || fencedNow ? $"{holder} is fenced" : $"{holder} is dead and its lease ran out", round, decisions);
-                }
+                FailOver(group, instance, holder, node, meltdown, round, decisions);
+                continue;
+            }
+            if (health == Health.Alive && instance.Status == InstanceStatus.Orphaned && !instance.Lost && node is { Fenced: false })
+            {
+                decisions.Add(new ReclaimInstance(group.Key, instance.Key, holder, $"{holder} answers again and still runs {instance.Key}: no longer orphaned"));
                 continue;
             }
             if (health == Health.Alive && instance.Lost && node is { Fenced: false })
@@ -202,17 +193,45 @@ public sealed partial class SupervisorCore
         }
     }
 
-    private static void Move(GroupView group, InstanceView instance, string from, MoveKind kind, string cause, Round round, List<SupervisorDecision> decisions)
+    /// <summary>
+    /// A dead (or fenced) holder's instance. The fence goes only before a move: when the meltdown guard
+    /// holds the group or no node can take the instance, nothing moves, so nothing is fenced — the instance
+    /// waits on its holder (an orphan, reported once), and a holder that was only late, as when the director
+    /// itself falls behind in a mass failure, keeps its disk and its instance. Fencing then would turn a
+    /// late node into a lost one and feed the cascade the guard is there to stop.
+    /// </summary>
+    private static void FailOver(GroupView group, InstanceView instance, string holder, NodeView? node, bool meltdown, Round round, List<SupervisorDecision> decisions)
     {
-        if (round.Choose(group, instance, exclude: from) is { } target)
+        if (meltdown)
         {
-            round.Take(target.Mac);
-            decisions.Add(new MoveInstance(group.Key, instance.Key, from, target.Mac, kind, $"{cause}: {instance.Key} moves to {Why(group, target)}"));
+            return;
         }
-        else
+        GroupPolicy policy = group.Policy;
+        bool fenced = node is { Fenced: true };
+        if (round.Choose(group, instance, exclude: holder) is not { } target)
         {
-            decisions.Add(new OrphanInstance(group.Key, instance.Key, from, $"{cause}, and no eligible node can take {instance.Key}: orphaned until one can"));
+            if (instance.Status != InstanceStatus.Orphaned)
+            {
+                string cause = fenced ? $"{holder} is fenced" : $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node, round.IntakeLag)})";
+                decisions.Add(new OrphanInstance(group.Key, instance.Key, holder,
+                    $"{cause}, and no eligible node can take {instance.Key}: orphaned until one can (it stays on {holder}, which is fenced only when the instance moves)"));
+            }
+            return;
         }
+        // The fence comes first in the round's decisions and the executor carries it out before it starts
+        // any move, so the instance moves in this very round.
+        bool fencedNow = policy.Fence && !fenced;
+        if (fencedNow && round.Fencing.Add(holder))
+        {
+            decisions.Add(new FenceNode(group.Key, holder, $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node, round.IntakeLag)}): fenced before {instance.Key} moves"));
+        }
+        if (!fencedNow && !fenced && node?.SinceLastSeen is { } since && since < TimeSpan.FromMilliseconds(policy.LeaseMs))
+        {
+            return; // no fence: its agent stops the jobs once its lease runs out
+        }
+        round.Take(target.Mac);
+        string why = fenced || fencedNow ? $"{holder} is fenced" : $"{holder} is dead and its lease ran out";
+        decisions.Add(new MoveInstance(group.Key, instance.Key, holder, target.Mac, MoveKind.Failover, $"{why}: {instance.Key} moves to {Why(group, target)}"));
     }
 
     /// <summary>A fenced node that talks to the director again (a healed partition) has lost its disk:

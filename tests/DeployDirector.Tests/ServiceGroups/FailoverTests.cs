@@ -83,23 +83,52 @@ public sealed class FailoverTests
     }
 
     [Fact]
-    public async Task With_no_eligible_node_the_instance_is_orphaned_then_placed_when_a_node_registers()
+    public async Task With_no_eligible_node_the_instance_is_orphaned_on_its_holder_unfenced_then_fenced_and_moved_when_a_node_registers()
     {
         await using var g = new GroupRig();
         g.Rig.Boot(1);
         await g.DeployAsync(GroupRig.Manifest(1));
         FakeAgent dead = g.Holder(0);
+        long epoch = g.Instance(0).Epoch;
         await dead.DieAsync();
         g.Pass(DeadTime);
         List<SupervisorDecision> decided = [.. g.Round()];
-        decided.AddRange(await g.RoundsUntilAsync(() => g.Instance(0) is { Node: null, Status: InstanceStatus.Orphaned }, "instance 0 is orphaned"));
-        Assert.Contains(decided, d => d is OrphanInstance o && o.From == dead.Mac);
+        decided.AddRange(await g.RoundsUntilAsync(() => g.Instance(0) is { Status: InstanceStatus.Orphaned }, "instance 0 is orphaned"));
+        Assert.Single(decided, d => d is OrphanInstance o && o.From == dead.Mac);
+        Assert.DoesNotContain(decided, d => d is FenceNode);
+        // Nothing moves, so nothing is fenced: the orphan waits on its holder at its epoch.
+        Assert.Equal((dead.Mac, epoch), (g.Instance(0).Node, g.Instance(0).Epoch));
+        Assert.Null(g.Rig.Tree.FenceOf(dead.Mac));
         Assert.Equal(["demo/db/0"], g.Supervisor.Status("demo", "db").Orphans);
         Assert.Contains(g.Events(), e => e.Kind == "orphaned");
+        Assert.DoesNotContain(g.Round(), d => d is OrphanInstance); // reported once
 
         FakeAgent fresh = g.Rig.Boot(1)[0];
         decided = await g.RoundsUntilAsync(() => g.RunsOn(0, fresh.Mac), "instance 0 runs on the new node");
-        Assert.Contains(decided, d => d is MoveInstance { Kind: MoveKind.Placement } m && m.To == fresh.Mac);
+        int fence = decided.FindIndex(d => d is FenceNode f && f.Mac == dead.Mac);
+        int move = decided.FindIndex(d => d is MoveInstance { Kind: MoveKind.Failover } m && m.From == dead.Mac && m.To == fresh.Mac);
+        Assert.True(fence >= 0 && move > fence, "the holder is fenced before its orphan moves");
+        Assert.NotNull(g.Rig.Tree.FenceOf(dead.Mac));
+        Assert.Empty(g.Supervisor.Status("demo", "db").Orphans);
+    }
+
+    [Fact]
+    public async Task An_orphan_whose_holder_answers_again_is_reclaimed_there_with_its_disk_never_fenced()
+    {
+        await using var g = new GroupRig();
+        g.Rig.Boot(1);
+        await g.DeployAsync(GroupRig.Manifest(1));
+        FakeAgent late = g.Holder(0);
+        long epoch = g.Instance(0).Epoch;
+        late.Muted = true;
+        g.Pass(DeadTime);
+        await g.RoundsUntilAsync(() => g.Instance(0) is { Status: InstanceStatus.Orphaned }, "instance 0 is orphaned");
+        late.Muted = false;
+        List<SupervisorDecision> decided = await g.RoundsUntilAsync(() => g.Instance(0) is { Status: InstanceStatus.Running }, "instance 0 runs again where it ran");
+        Assert.Contains(decided, d => d is ReclaimInstance r && r.Holder == late.Mac);
+        Assert.Equal((late.Mac, epoch), (g.Instance(0).Node, g.Instance(0).Epoch));
+        Assert.Null(g.Rig.Tree.FenceOf(late.Mac));
+        Assert.Contains(g.Events(), e => e.Kind == "reclaimed");
         Assert.Empty(g.Supervisor.Status("demo", "db").Orphans);
     }
 

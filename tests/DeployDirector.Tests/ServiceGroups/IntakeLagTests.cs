@@ -100,22 +100,28 @@ public sealed class IntakeLagTests
     }
 
     [Fact]
-    public async Task A_fleet_that_goes_silent_all_at_once_is_fenced_once_the_cap_has_run_out()
+    public async Task A_fleet_that_goes_silent_all_at_once_is_judged_dead_once_the_cap_has_run_out()
     {
         await using var g = new GroupRig();
-        g.Rig.Boot(20);
-        await g.DeployAsync(GroupRig.Manifest(20));
+        g.Rig.Boot(21);
+        await g.DeployAsync(GroupRig.Manifest(20, "failover: { meltdown: off }"));
         g.Round();
-        foreach (FakeAgent agent in g.Rig.Agents)
+        FakeAgent[] holders = [.. Enumerable.Range(0, 20).Select(i => g.Holder(i))];
+        foreach (FakeAgent agent in holders)
         {
             await agent.DieAsync();
         }
         g.Pass(FailoverTests.DeadTime);
-        Assert.DoesNotContain(g.Round(), d => d is FenceNode);
+        Assert.DoesNotContain(g.Round(), d => d is FenceNode or MoveInstance or OrphanInstance);
         g.Pass(IntakeLag.Cap);
-        IReadOnlyList<SupervisorDecision> fenced = g.Round();
-        Assert.Equal(20, fenced.OfType<FenceNode>().Count());
-        Assert.Contains("of it the director's own intake lag", fenced.OfType<FenceNode>().First().Reason, StringComparison.Ordinal);
+        IReadOnlyList<SupervisorDecision> judged = g.Round();
+        // The one node left alive takes one instance (its holder fenced first); the rest wait on their
+        // holders, unfenced, until a node can take them.
+        Assert.Single(judged.OfType<FenceNode>());
+        Assert.Single(judged.OfType<MoveInstance>(), m => m.Kind == MoveKind.Failover);
+        Assert.Equal(19, judged.OfType<OrphanInstance>().Count());
+        Assert.Contains("of it the director's own intake lag", judged.OfType<FenceNode>().Single().Reason, StringComparison.Ordinal);
+        Assert.All(judged.OfType<OrphanInstance>(), o => Assert.Contains("of it the director's own intake lag", o.Reason, StringComparison.Ordinal));
     }
 
     private static NodeView Node(TimeSpan since) =>

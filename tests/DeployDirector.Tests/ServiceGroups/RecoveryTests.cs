@@ -27,7 +27,9 @@ public sealed class RecoveryTests
         {
             decided.AddRange(g.Round());
         }
-        Assert.DoesNotContain(decided, d => d is MoveInstance or OrphanInstance);
+        // The guard holds every move, so it fences nobody either: a fence guards a move.
+        Assert.DoesNotContain(decided, d => d is MoveInstance or OrphanInstance or FenceNode);
+        Assert.All(dead, d => Assert.Null(g.Rig.Tree.FenceOf(d.Mac)));
         Assert.Single(decided, d => d is RaiseAlert { Alert: "meltdown" });
         Assert.Equal((epochs[0], epochs[1]), (g.Instance(0).Epoch, g.Instance(1).Epoch));
         GroupStatus status = g.Supervisor.Status("demo", "db");
@@ -38,6 +40,7 @@ public sealed class RecoveryTests
         await g.RoundsUntilAsync(() => g.Instance(0).Node is { } a && g.Instance(1).Node is { } b && g.RunsOn(0, a) && g.RunsOn(1, b)
             && !dead.Any(d => d.Mac == a || d.Mac == b), "both instances run on the idle nodes");
         Assert.False(g.Supervisor.Status("demo", "db").Meltdown);
+        Assert.All(dead, d => Assert.NotNull(g.Rig.Tree.FenceOf(d.Mac)));
         Assert.Contains(g.Events(), e => e.Kind == "resumed");
     }
 
