@@ -39,11 +39,9 @@ public sealed partial class ServiceGroupSupervisor
                     Events.Add(move.Group, move.Kind.ToString().ToLowerInvariant(), move.Reason);
                     break;
                 case OrphanInstance orphan:
-                    MarkOrphaned(orphan.Instance, orphan.From);
-                    Events.Add(orphan.Group, "orphaned", orphan.Reason);
+                    Events.Add(orphan.Group, "orphaned", orphan.Reason); // it waits on its holder: nothing to write
                     break;
                 case ReclaimInstance reclaim:
-                    Reclaim(reclaim.Instance, reclaim.Holder);
                     Events.Add(reclaim.Group, "reclaimed", reclaim.Reason);
                     break;
                 case DesignateSpare spare:
@@ -191,31 +189,6 @@ public sealed partial class ServiceGroupSupervisor
         {
             _ = _director.Hub.SendAsync(node, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.Stop, Instance = copy.Instance, Remove = true },
                 TimeSpan.FromMinutes(1), CancellationToken.None);
-        }
-    }
-
-    /// <summary>An orphan that waits on its dead holder: same holder, same epoch (nothing else may run it
-    /// until the holder is fenced and the instance moves), counted from now.</summary>
-    private void MarkOrphaned(string instance, string? holder)
-    {
-        (string deployment, string group, int index) = Split(instance);
-        if (_director.Store.Instance(deployment, group, index) is { } record && record.Node == holder)
-        {
-            _director.Store.Begin().Put(record with
-            {
-                Status = InstanceStatus.Orphaned,
-                OrphanedAt = record.OrphanedAt ?? _director.Clock.GetUtcNow(),
-                UpdatedAt = _director.Clock.GetUtcNow(),
-            }).Commit();
-        }
-    }
-
-    private void Reclaim(string instance, string holder)
-    {
-        (string deployment, string group, int index) = Split(instance);
-        if (_director.Store.Instance(deployment, group, index) is { Status: InstanceStatus.Orphaned } record && record.Node == holder)
-        {
-            _director.Store.Begin().Put(record with { Status = InstanceStatus.Running, OrphanedAt = null, UpdatedAt = _director.Clock.GetUtcNow() }).Commit();
         }
     }
 

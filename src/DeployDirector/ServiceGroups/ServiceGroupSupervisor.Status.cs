@@ -36,7 +36,7 @@ public sealed partial class ServiceGroupSupervisor
                 endpoints.Contains(i.Key), node?.Quiesced == true, i.Node is not null && _director.Fence.IsFenced(i.Node), i.Epoch, i.Status.ToString().ToLowerInvariant());
         }).ToList();
         IReadOnlyList<string> spares = [.. _director.Nodes.All().Where(n => n.SpareFor == key).Select(n => n.Mac).Order(StringComparer.Ordinal)];
-        IReadOnlyList<string> orphans = [.. instances.Where(i => i.Node is null || i.Status == InstanceStatus.Orphaned).Select(i => i.Key)];
+        IReadOnlyList<string> orphans = [.. instances.Where(i => i.Node is null).Select(i => i.Key).Concat(_core.WaitingOrphans(key)).Order(StringComparer.Ordinal)];
         IReadOnlyList<GroupEvent> alerts = [.. Events.List(group: key).Where(e => e.Kind.StartsWith("alert:", StringComparison.Ordinal)).TakeLast(20)];
         return new GroupStatus(deployment, group.Name, _director.Store.Group(deployment, group.Name)?.Leader, members, spares, endpoints, orphans,
             _core.Meltdowns.Contains(key), alerts, policy);

@@ -195,9 +195,9 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
                 phase = phase == InstancePhase.Failing ? phase : state.Phase; // failing anywhere counts as failing
             }
         }
-        // Not running where the record says it runs (or where its orphan waits): the node came back from
-        // a reboot (its agent starts nothing by itself then) or lost the instance's files.
-        bool lost = holder is not null && record.Status is InstanceStatus.Running or InstanceStatus.Orphaned && phase is null;
+        // Not running where the record says it runs: the node came back from a reboot (its agent starts
+        // nothing by itself then) or lost the instance's files.
+        bool lost = holder is not null && record.Status == InstanceStatus.Running && phase is null;
         string key = record.Key;
         DateTimeOffset? failingSince = null;
         if (phase == InstancePhase.Failing)

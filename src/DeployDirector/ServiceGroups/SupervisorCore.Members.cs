@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DeployDirector.State;
 
 namespace DeployDirector.ServiceGroups;
@@ -5,7 +6,7 @@ namespace DeployDirector.ServiceGroups;
 public sealed partial class SupervisorCore
 {
     private readonly HashSet<string> _overHigh = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IReadOnlyList<string>> _endpoints = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _lastBalance = new(StringComparer.Ordinal);
 
     /// <summary>The group's available members (instance keys) as last published.</summary>

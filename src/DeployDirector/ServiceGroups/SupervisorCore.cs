@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DeployDirector.State;
 
 namespace DeployDirector.ServiceGroups;
@@ -17,9 +18,11 @@ public sealed partial class SupervisorCore
 {
     private readonly Dictionary<string, List<(string Mac, DateTimeOffset At)>> _deaths = new(StringComparer.Ordinal);
     private readonly HashSet<(string Group, string Mac)> _seenDead = [];
-    private readonly HashSet<string> _meltdown = new(StringComparer.Ordinal);
+    // Read by operators' status calls beside the rounds: concurrent collections (the rest is the round's own).
+    private readonly ConcurrentDictionary<string, byte> _meltdown = new(StringComparer.Ordinal);
     private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
     private readonly HashSet<string> _rebooting = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Holder, DateTimeOffset Since)> _waiting = new(StringComparer.Ordinal);
 
     /// <summary>Fewest members dying within the window that count as a meltdown.</summary>
     public const int MinMeltdownDeaths = 2;
@@ -27,13 +30,17 @@ public sealed partial class SupervisorCore
     /// <summary>An intake lag this large is raised as an alert.</summary>
     public static readonly TimeSpan IntakeLagAlert = TimeSpan.FromSeconds(1);
 
+    /// <summary>Instances of <paramref name="group"/> orphaned on their dead holder (waiting for a node that can take them).</summary>
+    public IReadOnlyList<string> WaitingOrphans(string group) =>
+        [.. _waiting.Keys.Where(k => k.Length > group.Length && k[group.Length] == '/' && k.StartsWith(group, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
+
     /// <summary>Groups whose meltdown guard holds moves back.</summary>
-    public IReadOnlyCollection<string> Meltdowns => _meltdown;
+    public IReadOnlyCollection<string> Meltdowns => [.. _meltdown.Keys];
 
     /// <summary>An operator's "resume": the guard lets the group's moves go again.</summary>
     public void Resume(string group)
     {
-        _meltdown.Remove(group);
+        _meltdown.TryRemove(group, out _);
         _deaths.Remove(group);
         _alerted.RemoveWhere(a => a.StartsWith("meltdown " + group, StringComparison.Ordinal));
     }
@@ -57,6 +64,7 @@ public sealed partial class SupervisorCore
             PublishEndpoints(group, round, decisions);
         }
         RebootFencedNodes(view, decisions);
+        ForgetGoneOrphans(view);
         return decisions;
     }
 
@@ -98,20 +106,20 @@ public sealed partial class SupervisorCore
                 _seenDead.Remove((group.Key, mac));
             }
         }
-        deaths.RemoveAll(d => round.Now - d.At > TimeSpan.FromMilliseconds(policy.MeltdownWindowMs) && !_meltdown.Contains(group.Key));
+        deaths.RemoveAll(d => round.Now - d.At > TimeSpan.FromMilliseconds(policy.MeltdownWindowMs) && !_meltdown.ContainsKey(group.Key));
         if (policy.MeltdownSharePercent is not { } share)
         {
             return false;
         }
         int size = Math.Max(1, policy.Instances + policy.Spares);
         int stillDead = deaths.Count(d => _seenDead.Contains((group.Key, d.Mac)));
-        if (_meltdown.Contains(group.Key))
+        if (_meltdown.ContainsKey(group.Key))
         {
             if (stillDead * 100 > share * size)
             {
                 return true;
             }
-            _meltdown.Remove(group.Key);
+            _meltdown.TryRemove(group.Key, out _);
             deaths.RemoveAll(d => !_seenDead.Contains((group.Key, d.Mac)));
             decisions.Add(new RaiseAlert(group.Key, "meltdown-over", $"members came back ({stillDead} of {size} still dead): moves resume"));
             _alerted.Remove("meltdown " + group.Key);
@@ -121,7 +129,7 @@ public sealed partial class SupervisorCore
         // back the only member of a one-instance group would leave it down until an operator came.
         if (deaths.Count >= MinMeltdownDeaths && deaths.Count * 100 > share * size)
         {
-            _meltdown.Add(group.Key);
+            _meltdown[group.Key] = 0;
             if (_alerted.Add("meltdown " + group.Key))
             {
                 decisions.Add(new RaiseAlert(group.Key, "meltdown",
@@ -149,10 +157,10 @@ public sealed partial class SupervisorCore
                 FailOver(group, instance, holder, node, meltdown, round, decisions);
                 continue;
             }
-            if (health == Health.Alive && instance.Status == InstanceStatus.Orphaned && !instance.Lost && node is { Fenced: false })
+            if (_waiting.TryRemove(instance.Key, out (string Holder, DateTimeOffset Since) waited) && waited.Holder == holder && health == Health.Alive && !instance.Lost)
             {
-                decisions.Add(new ReclaimInstance(group.Key, instance.Key, holder, $"{holder} answers again and still runs {instance.Key}: no longer orphaned"));
-                continue;
+                decisions.Add(new ReclaimInstance(group.Key, instance.Key, holder,
+                    $"{holder} answers again and still runs {instance.Key}: no longer orphaned (after {(round.Now - waited.Since).TotalSeconds:0.0} s)"));
             }
             if (health == Health.Alive && instance.Lost && node is { Fenced: false })
             {
@@ -200,7 +208,7 @@ public sealed partial class SupervisorCore
     /// itself falls behind in a mass failure, keeps its disk and its instance. Fencing then would turn a
     /// late node into a lost one and feed the cascade the guard is there to stop.
     /// </summary>
-    private static void FailOver(GroupView group, InstanceView instance, string holder, NodeView? node, bool meltdown, Round round, List<SupervisorDecision> decisions)
+    private void FailOver(GroupView group, InstanceView instance, string holder, NodeView? node, bool meltdown, Round round, List<SupervisorDecision> decisions)
     {
         if (meltdown)
         {
@@ -210,13 +218,25 @@ public sealed partial class SupervisorCore
         bool fenced = node is { Fenced: true };
         if (round.Choose(group, instance, exclude: holder) is not { } target)
         {
-            if (instance.Status != InstanceStatus.Orphaned)
+            // Remembered here, not written: nothing about the instance changes while it waits, and a holder
+            // that was only late comes back within seconds (at 10,000 nodes, thousands of them at once).
+            if (_waiting.TryGetValue(instance.Key, out (string Holder, DateTimeOffset Since) waiting) && waiting.Holder == holder)
             {
-                string cause = fenced ? $"{holder} is fenced" : $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node, round.IntakeLag)})";
-                decisions.Add(new OrphanInstance(group.Key, instance.Key, holder,
-                    $"{cause}, and no eligible node can take {instance.Key}: orphaned until one can (it stays on {holder}, which is fenced only when the instance moves)"));
+                if (round.Now - waiting.Since >= TimeSpan.FromMilliseconds(policy.OrphanAlertMs) && _alerted.Add("orphan " + instance.Key))
+                {
+                    decisions.Add(new RaiseAlert(group.Key, "orphan", $"{instance.Key} has had no live node for {(round.Now - waiting.Since).TotalSeconds:0} s: boot or label a node that fits the group"));
+                }
+                return;
             }
+            _waiting[instance.Key] = (holder, round.Now);
+            string cause = fenced ? $"{holder} is fenced" : $"{holder} missed {policy.DeadAfter} heartbeats ({Seen(node, round.IntakeLag)})";
+            decisions.Add(new OrphanInstance(group.Key, instance.Key, holder,
+                $"{cause}, and no eligible node can take {instance.Key}: orphaned until one can (it stays on {holder}, which is fenced only when the instance moves)"));
             return;
+        }
+        if (_waiting.TryRemove(instance.Key, out _))
+        {
+            _alerted.Remove("orphan " + instance.Key);
         }
         // The fence comes first in the round's decisions and the executor carries it out before it starts
         // any move, so the instance moves in this very round.
@@ -232,6 +252,20 @@ public sealed partial class SupervisorCore
         round.Take(target.Mac);
         string why = fenced || fencedNow ? $"{holder} is fenced" : $"{holder} is dead and its lease ran out";
         decisions.Add(new MoveInstance(group.Key, instance.Key, holder, target.Mac, MoveKind.Failover, $"{why}: {instance.Key} moves to {Why(group, target)}"));
+    }
+
+    /// <summary>An orphan whose group is gone (its deployment deleted) waits for nothing.</summary>
+    private void ForgetGoneOrphans(SupervisorView view)
+    {
+        if (_waiting.IsEmpty)
+        {
+            return;
+        }
+        HashSet<string> instances = [.. view.Groups.SelectMany(g => g.Instances).Select(i => i.Key)];
+        foreach (string key in _waiting.Keys.Where(k => !instances.Contains(k)))
+        {
+            _waiting.TryRemove(key, out _);
+        }
     }
 
     /// <summary>A fenced node that talks to the director again (a healed partition) has lost its disk:

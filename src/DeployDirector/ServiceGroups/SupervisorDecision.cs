@@ -13,11 +13,12 @@ public sealed record RebootNode(string Group, string Mac, string Reason) : Super
 /// the instance is stopped there first.</summary>
 public sealed record MoveInstance(string Group, string Instance, string? From, string To, MoveKind Kind, string Reason) : SupervisorDecision(Group, Reason);
 
-/// <summary>Its holder <paramref name="From"/> is dead and no node can take it now: it waits with a countdown,
-/// still recorded on that holder and at the same epoch, and the holder is not fenced yet (a fence guards a
-/// move, and there is none to guard; a holder that was only late keeps its disk and its instance). When a
-/// node can take it, the holder is fenced and the instance moves; if the holder answers first, it is
-/// reclaimed there.</summary>
+/// <summary>No node can take it now: it waits with a countdown and is placed when capacity appears. With a
+/// dead holder <paramref name="From"/>, nothing is written: the instance stays recorded on that holder at the
+/// same epoch and the holder is not fenced yet (a fence guards a move, and there is none to guard; a holder
+/// that was only late keeps its disk and its instance). When a node can take it, the holder is fenced and
+/// the instance moves; if the holder answers first, it is reclaimed there. With no holder (a move that
+/// failed) the record has no node and a new epoch.</summary>
 public sealed record OrphanInstance(string Group, string Instance, string? From, string Reason) : SupervisorDecision(Group, Reason);
 
 /// <summary>An orphan's holder answers again and still runs it: it is no longer an orphan.</summary>

@@ -36,7 +36,7 @@ public sealed class MembershipTests
         await dead.DieAsync();
         g.Pass(FailoverTests.DeadTime);
         g.Round();
-        await g.RoundsUntilAsync(() => g.Instance(0) is { Status: InstanceStatus.Orphaned } orphan && orphan.Node == dead.Mac, "instance 0 is orphaned: the only idle node is quiesced");
+        await g.RoundsUntilAsync(() => g.Supervisor.Status("demo", "db").Orphans.SequenceEqual(["demo/db/0"]) && g.Instance(0).Node == dead.Mac, "instance 0 is orphaned: the only idle node is quiesced");
         Assert.DoesNotContain(idle.Received, c => c.Instance?.Id == g.Instance(0).Id);
         Assert.True(g.RunsOn(1, quiesced.Mac));
 

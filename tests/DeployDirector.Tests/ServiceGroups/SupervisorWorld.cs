@@ -151,7 +151,7 @@ public sealed class SupervisorWorld
             [new GroupView("d", "g", Policy, _ => true, [.. Records.Select(r => new InstanceView(r.Key, r.Index, r.Node, r.Epoch, r.Status, r.Preferred, r.OrphanedAt,
                 _pendingStops.Any(p => p.Move.Instance == r.Key), null)
             {
-                Lost = r.Status is InstanceStatus.Running or InstanceStatus.Orphaned && r.Node is { } mac && Nodes.First(n => n.Mac == mac) is { SeenByDirector: not null } holder && !holder.Running.ContainsKey(r.Key),
+                Lost = r.Status == InstanceStatus.Running && r.Node is { } mac && Nodes.First(n => n.Mac == mac) is { SeenByDirector: not null } holder && !holder.Running.ContainsKey(r.Key),
             })], _leader)],
             [.. Nodes.Select(n => new NodeView(n.Mac, n.SeenByDirector is { } seen ? Now - seen : Now - _directorStarted, n.Quiesced, n.Fenced, new Utilization(n.Load, 0, null),
                 new Dictionary<string, string>(), 1, 1L << 30, Records.FirstOrDefault(r => r.Node == n.Mac)?.Key, n.SpareFor, [])
@@ -203,22 +203,12 @@ public sealed class SupervisorWorld
                     Start(record, move.To);
                 }
                 break;
-            case OrphanInstance orphan:
-                // The orphan waits on its dead holder, same epoch, until it can move (after a fence).
+            case OrphanInstance orphan when orphan.From is null:
                 Record orphaned = Records.First(r => r.Key == orphan.Instance);
-                if (orphaned.Node == orphan.From)
-                {
-                    orphaned.Status = InstanceStatus.Orphaned;
-                    orphaned.OrphanedAt ??= Now;
-                }
-                break;
-            case ReclaimInstance reclaim:
-                Record reclaimed = Records.First(r => r.Key == reclaim.Instance);
-                if (reclaimed.Node == reclaim.Holder && reclaimed.Status == InstanceStatus.Orphaned)
-                {
-                    reclaimed.Status = InstanceStatus.Running;
-                    reclaimed.OrphanedAt = null;
-                }
+                orphaned.Node = null;
+                orphaned.Epoch = ++_epoch;
+                orphaned.Status = InstanceStatus.Orphaned;
+                orphaned.OrphanedAt ??= Now;
                 break;
             case RebootNode reboot when Nodes.First(n => n.Mac == reboot.Mac) is { Reachable: true } fenced:
                 Reboot(fenced);
