@@ -37,6 +37,9 @@ internal sealed class HostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // The director runs with the GC `ubd serve` ships with (src/Ubd/Ubd.csproj: Server GC); the load
+        // generator keeps this process's own.
+        start.Environment["DOTNET_gcServer"] = "1";
         foreach (string argument in arguments.Prepend(typeof(BenchHost).Assembly.Location))
         {
             start.ArgumentList.Add(argument);

@@ -150,6 +150,7 @@ internal static class FailoverBench
         var chosen = Holders(state, fleet).GroupBy(v => v.Instance.Group).Select(g => g.OrderBy(v => v.Instance.Index).Take(perGroup).ToArray()).ToArray();
         Victim[] victims = [.. chosen.SelectMany(g => g)];
         int skip = (await host.EventsAsync(0).ConfigureAwait(false)).Length;
+        SimAgent.LateBeats.Clear();
         long killed = Stopwatch.GetTimestamp();
         foreach (Victim victim in victims)
         {
@@ -187,6 +188,17 @@ internal static class FailoverBench
         // is the director mistaking a late heartbeat for a death.
         HashSet<string> dead = [.. victims.Select(v => v.Agent.Mac)];
         int liveFenced = all.Where(e => e.Kind == "fenced").Select(e => e.Message.Split(' ')[0]).Distinct(StringComparer.Ordinal).Count(mac => !dead.Contains(mac));
-        return new MassFailure(victims.Length, decisions.Length, span, kinds, cpu, maxMiB, window.TotalSeconds, outcomes) { LiveFenced = liveFenced };
+        // Fences, orphans and released spares name the node judged dead first, as above.
+        int liveJudgedDead = all.Where(e => e.Kind is "fenced" or "orphaned" || e.Kind == "spare-released" && e.Message.EndsWith(": dead", StringComparison.Ordinal))
+            .Select(e => e.Message.Split(' ')[0]).Distinct(StringComparer.Ordinal).Count(mac => !dead.Contains(mac));
+        (long SentAt, double Seconds)[] late = [.. SimAgent.LateBeats];
+        return new MassFailure(victims.Length, decisions.Length, span, kinds, cpu, maxMiB, window.TotalSeconds, outcomes)
+        {
+            LiveFenced = liveFenced,
+            LiveJudgedDead = liveJudgedDead,
+            BeatsLate1s = late.Length,
+            BeatsLate3s = late.Count(b => b.Seconds >= 3),
+            LatestBeatSeconds = late.Length == 0 ? 0 : late.Max(b => b.Seconds),
+        };
     }
 }

@@ -29,16 +29,16 @@ internal static class FailoverReport
         text.AppendLine(CultureInfo.InvariantCulture,
             $"| median | | {Median(runs.Select(r => r.BootSeconds)):0.0} | {Median(runs.Select(r => r.DeploySeconds)):0.0} | {Median(runs.Select(r => r.SteadyCpuPerSecond)):0.00} | {Median(runs.Select(r => r.SteadyWorkingSetMiB)):0} | | |");
         text.AppendLine();
-        text.AppendLine("| mass failure: a tenth of every group at once | nodes killed | live nodes fenced | decisions | decisions/s | director CPU s/s | director max working set (MiB) | decisions by kind |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| mass failure: a tenth of every group at once | nodes killed | live nodes fenced | live nodes judged dead | live beats answered after 1 s / 3 s (latest, s) | decisions | decisions/s | director CPU s/s | director max working set (MiB) | decisions by kind |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (FailoverResult run in runs)
         {
             MassFailure m = run.Mass;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| run {runs.ToList().IndexOf(run) + 1} | {m.Killed} | {m.LiveFenced} | {m.Decisions} | {m.DecisionsPerSecond:0} | {m.CpuPerSecond:0.00} | {m.MaxWorkingSetMiB:0} | {m.DecisionKinds} |");
+                $"| run {runs.ToList().IndexOf(run) + 1} | {m.Killed} | {m.LiveFenced} | {m.LiveJudgedDead} | {m.BeatsLate1s} / {m.BeatsLate3s} ({m.LatestBeatSeconds:0.0}) | {m.Decisions} | {m.DecisionsPerSecond:0} | {m.CpuPerSecond:0.00} | {m.MaxWorkingSetMiB:0} | {m.DecisionKinds} |");
         }
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"| median | | {Median(runs.Select(r => (double)r.Mass.LiveFenced)):0} | {Median(runs.Select(r => (double)r.Mass.Decisions)):0} | {Median(runs.Select(r => r.Mass.DecisionsPerSecond)):0} | {Median(runs.Select(r => r.Mass.CpuPerSecond)):0.00} | {Median(runs.Select(r => r.Mass.MaxWorkingSetMiB)):0} | |");
+            $"| median | | {Median(runs.Select(r => (double)r.Mass.LiveFenced)):0} | {Median(runs.Select(r => (double)r.Mass.LiveJudgedDead)):0} | {Median(runs.Select(r => (double)r.Mass.BeatsLate1s)):0} / {Median(runs.Select(r => (double)r.Mass.BeatsLate3s)):0} | {Median(runs.Select(r => (double)r.Mass.Decisions)):0} | {Median(runs.Select(r => r.Mass.DecisionsPerSecond)):0} | {Median(runs.Select(r => r.Mass.CpuPerSecond)):0.00} | {Median(runs.Select(r => r.Mass.MaxWorkingSetMiB)):0} | |");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"| meltdown guard (groups take turns) | run | groups | killed | movable (a spare left) | running again within {runs[0].Mass.WindowSeconds:0} s | kill → every movable running (s) | failover moves | orphaned | groups that raised the meltdown alert |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");

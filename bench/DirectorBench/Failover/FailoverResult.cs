@@ -35,6 +35,17 @@ internal sealed record MassFailure(
 
     /// <summary>Nodes fenced that were not killed (their heartbeats came in too late).</summary>
     public int LiveFenced { get; init; }
+
+    /// <summary>Nodes not killed that a decision treated as dead (fenced, their instance orphaned, or
+    /// released as a spare).</summary>
+    public int LiveJudgedDead { get; init; }
+
+    /// <summary>Heartbeats of live nodes answered more than 1 s (and 3 s, dead_after) after they were sent, and the latest.</summary>
+    public int BeatsLate1s { get; init; }
+
+    public int BeatsLate3s { get; init; }
+
+    public double LatestBeatSeconds { get; init; }
 }
 
 /// <summary>The groups under one meltdown setting in a mass failure.</summary>

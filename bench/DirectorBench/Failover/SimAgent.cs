@@ -31,6 +31,7 @@ internal sealed class SimAgent(SimConnections http, string mac, string credentia
     private int _beating;
     private int _errors;
     private int _timeouts;
+    private const int ResultAttempts = 5;
 
     public string Mac { get; } = mac;
 
@@ -85,8 +86,13 @@ internal sealed class SimAgent(SimConnections http, string mac, string credentia
         _ = SendBeatAsync(beat);
     }
 
+    /// <summary>Heartbeats answered more than a second after they were sent (Stopwatch timestamp of the
+    /// send, seconds): the director's intake falling behind, as its nodes see it.</summary>
+    public static readonly ConcurrentQueue<(long SentAt, double Seconds)> LateBeats = new();
+
     private async Task SendBeatAsync(AgentHeartbeat beat)
     {
+        long sent = Stopwatch.GetTimestamp();
         try
         {
             using HttpResponseMessage response = await SendAsync(http.Beats, HttpMethod.Post, AgentProtocol.Heartbeat, Body(beat, AgentJson.Default.AgentHeartbeat), TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -105,6 +111,11 @@ internal sealed class SimAgent(SimConnections http, string mac, string credentia
         }
         finally
         {
+            double took = Stopwatch.GetElapsedTime(sent).TotalSeconds;
+            if (took > 1)
+            {
+                LateBeats.Enqueue((sent, took));
+            }
             Volatile.Write(ref _beating, 0);
         }
     }
@@ -161,18 +172,31 @@ internal sealed class SimAgent(SimConnections http, string mac, string credentia
 
     private async Task AnswerAsync(AgentCommand command)
     {
+        CommandResult result;
         try
         {
-            CommandResult result = await RunAsync(command).ConfigureAwait(false);
-            if (!Dead)
-            {
-                using HttpResponseMessage response = await SendAsync(http.Work, HttpMethod.Post, AgentProtocol.Results, Body(result, AgentJson.Default.CommandResult), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-                Check(response);
-            }
+            result = await RunAsync(command).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             Failed(e, command.Kind);
+            return;
+        }
+        // As the real agent (CommandDispatcher.PostAsync): a result that does not get through is sent again
+        // a few times; each failed try is counted.
+        for (int attempt = 1; attempt <= ResultAttempts && !Dead; attempt++)
+        {
+            try
+            {
+                using HttpResponseMessage response = await SendAsync(http.Work, HttpMethod.Post, AgentProtocol.Results, Body(result, AgentJson.Default.CommandResult), TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                Check(response);
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                Failed(e, command.Kind);
+                await Task.Delay(TimeSpan.FromSeconds(attempt)).ConfigureAwait(false);
+            }
         }
     }
 
