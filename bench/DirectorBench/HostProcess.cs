@@ -37,8 +37,8 @@ internal sealed class HostProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        // The director runs with the GC `ubd serve` ships with (src/Ubd/Ubd.csproj: Server GC); the load
-        // generator keeps this process's own.
+        // The director runs with the GC `ubd serve` ships with (src/Ubd/Ubd.csproj: Server GC), whatever
+        // this process was started with.
         start.Environment["DOTNET_gcServer"] = "1";
         foreach (string argument in arguments.Prepend(typeof(BenchHost).Assembly.Location))
         {

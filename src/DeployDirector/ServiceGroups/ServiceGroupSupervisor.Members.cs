@@ -155,8 +155,7 @@ public sealed partial class ServiceGroupSupervisor
         GroupInfo info = Info(record);
         foreach (InstanceRecord member in _director.Store.Instances(deployment).Where(i => i.Group == group && i.Node is not null && _director.Hub.IsAlive(i.Node)))
         {
-            _ = _director.Hub.SendAsync(member.Node!, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.UpdateGroup, Instance = Reference(member), Group = info, TimeoutMs = 10_000 },
-                TimeSpan.FromSeconds(30), CancellationToken.None);
+            _pushes.Push(member.Node!, new AgentCommand { Id = InstanceApplier.NewId(), Kind = CommandKind.UpdateGroup, Instance = Reference(member), Group = info, TimeoutMs = 10_000 });
         }
     }
 

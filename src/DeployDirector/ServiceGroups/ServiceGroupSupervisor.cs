@@ -22,6 +22,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
     private readonly DirectorContext _director;
     private readonly Deployer _deployer;
     private readonly InstanceApplier _applier;
+    private readonly GroupPushes _pushes;
     private readonly SupervisorCore _core = new();
     private readonly ConcurrentDictionary<string, byte> _moving = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Key, long Epoch), DateTimeOffset> _failingSince = new();
@@ -36,6 +37,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
         _director = director;
         _deployer = deployer;
         _applier = new InstanceApplier(director);
+        _pushes = new GroupPushes(director.Hub);
         _started = director.Clock.GetUtcNow();
         Interval = interval ?? TimeSpan.FromMilliseconds(200);
         Events = new GroupEvents(director.Clock);

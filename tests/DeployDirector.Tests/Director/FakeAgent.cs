@@ -83,6 +83,9 @@ public sealed class FakeAgent : IAsyncDisposable
     /// here is held between its plan and its commit).</summary>
     public TaskCompletionSource? HoldStop { get; set; }
 
+    /// <summary>While set and not completed, every update_group waits for it (a member slow to take pushes).</summary>
+    public TaskCompletionSource? HoldUpdateGroup { get; set; }
+
     /// <summary>Boots the node: the boot service registers it with the tree and issues its credential; the agent registers.</summary>
     public FakeAgent Boot(string edition = "stemcell")
     {
@@ -288,6 +291,10 @@ public sealed class FakeAgent : IAsyncDisposable
             case CommandKind.RunErrand:
                 return new CommandResult(command.Id, true, null, null, $"errand {instance!.Group}/{instance.Index} ran", 0, null);
             case CommandKind.UpdateGroup:
+                if (HoldUpdateGroup is { } holdGroup)
+                {
+                    await holdGroup.Task.ConfigureAwait(false);
+                }
                 lock (_groups)
                 {
                     // As the real agent: a version it already holds, or an older one, is ignored.

@@ -71,6 +71,41 @@ public sealed class MembershipTests
     }
 
     [Fact]
+    public async Task A_member_still_taking_a_group_push_gets_only_the_newest_one_after_it()
+    {
+        await using var g = new GroupRig();
+        g.Rig.Boot(3);
+        await g.DeployAsync(GroupRig.Manifest(3));
+        FakeAgent slow = g.Holder(2);
+        FakeAgent flapping = g.Holder(1);
+        await g.RoundsUntilAsync(() => slow.Groups.Count > 0, "the members hear of their group");
+        int Pushes() => slow.Received.Count(c => c.Kind == CommandKind.UpdateGroup);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        slow.HoldUpdateGroup = hold;
+        int before = Pushes();
+        int flappingBefore = flapping.Received.Count(c => c.Kind == CommandKind.UpdateGroup);
+        for (int i = 0; i < 6; i++)
+        {
+            g.Supervisor.Quiesce(flapping.Mac, i % 2 == 0); // each flip changes the endpoint list: a push
+            g.Pass(ServiceGroupSupervisor.PushInterval);
+            g.Round();
+            if (i == 0)
+            {
+                await g.RoundsUntilAsync(() => Pushes() == before + 1, "the slow member has the first push");
+            }
+        }
+        long newest = g.Store.Group("demo", "db")!.Version;
+        Assert.True(newest >= slow.Groups[^1].Version + 5, $"six pushes were due: version {newest}, the slow member holds {slow.Groups[^1].Version}");
+        await Task.Delay(200); // a second command would have been polled by now
+        Assert.Equal(before + 1, Pushes());
+        Assert.True(flapping.Received.Count(c => c.Kind == CommandKind.UpdateGroup) >= flappingBefore + 5, "a member that answers gets every push");
+
+        hold.SetResult();
+        await g.RoundsUntilAsync(() => slow.Groups[^1].Version == g.Store.Group("demo", "db")!.Version, "the slow member holds the newest version");
+        Assert.Equal(before + 2, Pushes()); // the one it held, then the newest; the four between were never sent
+    }
+
+    [Fact]
     public async Task Members_and_spares_are_answered_the_heartbeat_interval_of_their_group()
     {
         await using var g = new GroupRig();
