@@ -34,7 +34,7 @@ internal sealed class BenchDirector : IDisposable
         {
             string root = Path.Combine(directory.FullName, "root.img");
             await File.WriteAllBytesAsync(root, new byte[1 << 20]).ConfigureAwait(false);
-            tree.Import("stemcell", root, UnionBlock.Store.ImageFormat.Raw, null);
+            tree.Import("stemcell", root, ImageTree.Operations.ImageFormat.Raw, null);
             director = DirectorSetup.Open(data, tree, options, NullLogger.Instance);
             if (releaseDirectory is not null)
             {

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using ImageTree.Operations;
 using UnionBlock.Leaf;
 using UnionBlock.Store;
 
@@ -42,7 +43,7 @@ public class LeafLifecycleBenchmarks
         }
         _tree = ImageTree.Tree.ImageTreeService.Open(Path.Combine(_directory, "store"));
         _store = _tree.Layers;
-        _store.ImportImage("root", image, ImageFormat.Raw);
+        new TreeImport(_store).Import("root", image, ImageFormat.Raw);
     }
 
     [Benchmark]

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using ImageTree.Operations;
 using UnionBlock.Abstractions;
 using UnionBlock.Store;
 
@@ -37,7 +38,7 @@ public class ResolutionBenchmarks
         }
         _tree = ImageTree.Tree.ImageTreeService.Open(Path.Combine(_directory, "data"));
         _store = _tree.Layers;
-        _store.ImportImage("root", image, ImageFormat.Raw);
+        new TreeImport(_store).Import("root", image, ImageFormat.Raw);
         string parent = "root";
         byte[] block = new byte[4096];
         for (int level = 1; level < Depth; level++)

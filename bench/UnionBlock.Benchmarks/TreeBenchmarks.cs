@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
+using ImageTree.Operations;
 using ImageTree.Tree;
 using UnionBlock;
 using UnionBlock.Store;

@@ -18,4 +18,7 @@ public static class DurableFile
 
     /// <summary>Makes a rename or a file creation in <paramref name="directory"/> durable.</summary>
     public static void SyncDirectory(string directory) => LibC.SyncDirectory(directory);
+
+    /// <summary>Makes a file's data durable (fdatasync).</summary>
+    public static void DataSync(Microsoft.Win32.SafeHandles.SafeFileHandle file) => LibC.DataSync(file);
 }

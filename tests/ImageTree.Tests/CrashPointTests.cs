@@ -1,3 +1,4 @@
+using ImageTree.Operations;
 using ImageTree.Tree;
 using UnionBlock.Store;
 

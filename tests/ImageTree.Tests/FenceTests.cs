@@ -1,5 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
+using ImageTree.Operations;
 using ImageTree.Tree;
 using UnionBlock.Store;
 

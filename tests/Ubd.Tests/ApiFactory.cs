@@ -39,7 +39,7 @@ public sealed class ApiFactory : WebApplicationFactory<ApiOptions>
         byte[] image = new byte[1 << 20];
         Random.Shared.NextBytes(image.AsSpan(0, 64 * 1024));
         File.WriteAllBytes(ImagePath, image);
-        Tree.Import("base", ImagePath, UnionBlock.Store.ImageFormat.Raw, null);
+        Tree.Import("base", ImagePath, ImageTree.Operations.ImageFormat.Raw, null);
         OperatorToken = Tree.CreateToken("ops", TokenRole.Operator);
         if (withBoot)
         {

@@ -19,7 +19,7 @@ public sealed class UnionFixture : IDisposable
         string image = _directory.File("root.img");
         WriteRandomImage(image, size, random);
         Store = TestStore.Open(_directory.File("data"));
-        Store.ImportImage("root", image, ImageFormat.Raw);
+        CreateRoot(Store, "root", image);
         string parent = "root";
         for (int level = 1; level < frozenDepth; level++)
         {
@@ -59,6 +59,17 @@ public sealed class UnionFixture : IDisposable
         Store.Dispose();
         Store = TestStore.Open(DataDirectory);
         return Open();
+    }
+
+    /// <summary>Registers a raw image as a root with the engine's primitives alone (importing, with
+    /// its formats and checks, is ImageTree's operation).</summary>
+    public static LayerRecord CreateRoot(LayerStore store, string name, string rawImage)
+    {
+        var id = Guid.NewGuid();
+        (long size, _) = store.WriteRootFromImage(id, rawImage, progress: null, CancellationToken.None);
+        var root = new LayerRecord(id, name, LayerKind.Root, null, size, 0, DateTimeOffset.UtcNow);
+        store.CommitNewLayer(root);
+        return root;
     }
 
     public static void WriteRandomImage(string path, long size, Random random)

@@ -26,7 +26,7 @@ public sealed partial class ImageTreeService
             bool fresh = !_attachments.TryGetValue(leaf.Id, out Attachment? current);
             if (fresh && !Layers.IsOpen(leaf) && leaf.NextBootParentId is { } next && Layers.Get(next) is { } target)
             {
-                Layers.ReparentLeaf(leaf.Name, target.Name);
+                _branches.ReparentLeaf(leaf.Name, target.Name);
                 Publish("refresh.applied", leaf.Name, $"moved onto {target.Name} at boot");
             }
             Attachment updated = current is null

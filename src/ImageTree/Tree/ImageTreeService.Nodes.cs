@@ -145,7 +145,7 @@ public sealed partial class ImageTreeService
                 {
                     throw new StoreException(StoreErrorKind.Protected, $"'{leaf.Name}' is protected; unprotect it first (ubd layer set {leaf.Name} --protect false)");
                 }
-                Layers.Delete([leaf]);
+                _deletion.Delete([leaf]);
                 RemoveAttachments([leaf.Id]);
             }
             _metadata.Write(new KeyValueBatch().Delete(Key(NodePrefix + mac)));
@@ -220,7 +220,7 @@ public sealed partial class ImageTreeService
         {
             return null;
         }
-        Layers.ReparentLeaf(leaf.Name, target.Name);
+        _branches.ReparentLeaf(leaf.Name, target.Name);
         return target.Name;
     }
 

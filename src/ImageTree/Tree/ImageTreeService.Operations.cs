@@ -1,3 +1,4 @@
+using ImageTree.Operations;
 using UnionBlock.Store;
 
 namespace ImageTree.Tree;
@@ -14,7 +15,7 @@ public sealed partial class ImageTreeService
         lock (_policy)
         {
             string? over = deltaOver is null ? null : Resolve(deltaOver).Name;
-            result = Layers.ImportImage(NextEdition(lineage), file, format, over, progress, cancellationToken);
+            result = _import.Import(NextEdition(lineage), file, format, over, progress, cancellationToken);
         }
         Publish("edition.imported", result.Layer.Name, $"{result.StoredBytes} of {result.ImageBytes} bytes stored" + (deltaOver is null ? "" : $" as a delta over {deltaOver}"));
         return result;
@@ -26,7 +27,7 @@ public sealed partial class ImageTreeService
         LayerRecord branch;
         lock (_policy)
         {
-            branch = Layers.CreateBranch(NextEdition(lineage), Resolve(parent).Name);
+            branch = _branches.CreateBranch(NextEdition(lineage), Resolve(parent).Name);
         }
         Publish("branch.created", branch.Name, $"over {parent}");
         return branch;
@@ -85,7 +86,7 @@ public sealed partial class ImageTreeService
         {
             LayerRecord layer = Resolve(parent);
             string lineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is not an edition; hoisting publishes a new edition of its lineage");
-            result = Layers.Hoist(layer.Name, NextEdition(lineage), percent, progress, cancellationToken);
+            result = _hoist.Hoist(layer.Name, NextEdition(lineage), percent, progress, cancellationToken);
         }
         Publish("edition.hoisted", result.Branch.Name,
             $"{result.HoistedBlocks} blocks shared by ≥{percent}% of {result.Leaves} leaves; leaves {result.LeafBytesBefore} → {result.LeafBytesAfter} bytes");
@@ -126,7 +127,7 @@ public sealed partial class ImageTreeService
             {
                 throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is already on '{parent.Name}', the latest edition; name another with --to");
             }
-            DiffResult changed = Layers.Diff(parent.Name, target.Name);
+            DiffResult changed = _diff.Diff(parent.Name, target.Name);
             OwnBlocks own = Layers.OwnBlocksOf(layer);
             ChangedExtent[] conflicts = [.. Intersect(changed.Extents, own)];
             string moved;
@@ -134,7 +135,7 @@ public sealed partial class ImageTreeService
             if (layer.Kind == LayerKind.Branch)
             {
                 string branchLineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"branch '{layer.Name}' is not an edition; freeze it into a lineage first");
-                moved = Layers.CopyBranchOnto(layer.Name, target.Name, NextEdition(branchLineage)).Name;
+                moved = _branches.CopyBranchOnto(layer.Name, target.Name, NextEdition(branchLineage)).Name;
             }
             else if (IsAttached(layer))
             {
@@ -143,13 +144,13 @@ public sealed partial class ImageTreeService
                     throw new StoreException(StoreErrorKind.InUse,
                         $"a node is attached to '{layer.Name}'; its disk cannot change under it. Add --at-next-boot to move it when the node boots next, or stop the node first.");
                 }
-                Layers.UpdateRecords([layer with { NextBootParentId = target.Id }]);
+                _records.Update([layer with { NextBootParentId = target.Id }]);
                 moved = layer.Name;
                 deferred = true;
             }
             else
             {
-                moved = Layers.ReparentLeaf(layer.Name, target.Name).Name;
+                moved = _branches.ReparentLeaf(layer.Name, target.Name).Name;
             }
             result = new RefreshResult(moved, parent.Name, target.Name, deferred, conflicts, conflicts.Sum(c => c.Length));
         }
@@ -158,24 +159,24 @@ public sealed partial class ImageTreeService
         return result;
     }
 
-    /// <summary>Makes a layer stand alone (see <see cref="LayerStore.Flatten"/>).</summary>
+    /// <summary>Makes a layer stand alone (see <see cref="TreeFlatten"/>).</summary>
     public FlattenResult Flatten(string name, string? newBase, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         FlattenResult result;
         lock (_policy)
         {
             LayerRecord layer = Resolve(name);
-            result = Layers.Flatten(layer.Name, newBase is null ? null : new NewLayer(newBase), progress, cancellationToken);
+            result = _flatten.Flatten(layer.Name, newBase is null ? null : new NewLayer(newBase), progress, cancellationToken);
         }
         Publish("layer.flattened", result.Layer.Name, $"{result.CopiedBytes} bytes copied" + (result.NewBase is null ? "" : $" into {result.NewBase.Name}"));
         return result;
     }
 
     public DiffResult Diff(string from, string to, CancellationToken cancellationToken = default) =>
-        Layers.Diff(Resolve(from).Name, Resolve(to).Name, cancellationToken);
+        _diff.Diff(Resolve(from).Name, Resolve(to).Name, cancellationToken);
 
     public long Export(string name, string output, ImageFormat format, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
-        Layers.Export(Resolve(name).Name, output, format, progress, cancellationToken);
+        _export.Export(Resolve(name).Name, output, format, progress, cancellationToken);
 
     public CompactionResult Compact(string leaf) => Layers.Compact(Resolve(leaf).Name);
 
@@ -208,7 +209,7 @@ public sealed partial class ImageTreeService
                     throw new StoreException(StoreErrorKind.InUse, $"a node is attached to '{layer.Name}'; stop it first, or add --recursive to delete the disk under it");
                 }
             }
-            long freed = Layers.Delete(doomed);
+            long freed = _deletion.Delete(doomed);
             RemoveAttachments(doomed.Select(l => l.Id));
             result = new DeleteResult([.. doomed.Select(l => l.Name)], freed);
         }
@@ -254,7 +255,7 @@ public sealed partial class ImageTreeService
                 }
                 CheckQuota(layer, updated.QuotaBytes, updated.SoftQuotaBytes);
             }
-            Layers.UpdateRecords([updated]);
+            _records.Update([updated]);
         }
         Publish("layer.updated", updated.Name, "metadata changed");
         return updated;
@@ -263,10 +264,10 @@ public sealed partial class ImageTreeService
     public SpaceReport Space(string name)
     {
         LayerRecord layer = Resolve(name);
-        SpaceUsage own = Layers.Space(layer);
+        SpaceUsage own = _space.Space(layer);
         List<LayerRecord> below = [];
         CollectPostOrder(layer, below);
-        long children = below.Where(l => l.Id != layer.Id).Sum(Layers.UniqueBytes);
+        long children = below.Where(l => l.Id != layer.Id).Sum(_space.UniqueBytes);
         return new SpaceReport(layer.Name, own.WrittenBytes, own.ReferencedBytes, own.UniqueBytes, children);
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using ImageTree.Metadata;
 using ImageTree.Metadata.RocksDb;
+using ImageTree.Operations;
 using UnionBlock.Store;
 
 namespace ImageTree.Tree;
@@ -9,16 +10,36 @@ namespace ImageTree.Tree;
 /// The image tree: layers and their files (a <see cref="LayerStore"/>) plus what operators attach to
 /// them — editions, labels, protection, quotas, attachments, events, API tokens — all in one
 /// metadata store (RocksDB under <c>DATA/meta</c>). Every operation validates first, changes nothing
-/// when it refuses, and commits its metadata atomically. Knows nothing of NBD or HTTP.
+/// when it refuses, and commits its metadata atomically. This class adds policy (names of editions,
+/// protection, attachments, events) to the operations in <c>Operations/</c>, which do the data side.
+/// Knows nothing of NBD or HTTP.
 /// </summary>
 public sealed partial class ImageTreeService : IDisposable
 {
     private readonly IKeyValueStore _metadata;
+    private readonly TreeImport _import;
+    private readonly TreeExport _export;
+    private readonly TreeHoist _hoist;
+    private readonly TreeFlatten _flatten;
+    private readonly TreeDiff _diff;
+    private readonly SpaceAccounting _space;
+    private readonly BranchOperations _branches;
+    private readonly LayerDeletion _deletion;
+    private readonly RecordUpdates _records;
 
     private ImageTreeService(IKeyValueStore metadata, LayerStore layers)
     {
         _metadata = metadata;
         Layers = layers;
+        _import = new TreeImport(layers);
+        _export = new TreeExport(layers);
+        _hoist = new TreeHoist(layers);
+        _flatten = new TreeFlatten(layers);
+        _diff = new TreeDiff(layers);
+        _space = new SpaceAccounting(layers);
+        _branches = new BranchOperations(layers);
+        _deletion = new LayerDeletion(layers);
+        _records = new RecordUpdates(layers);
         Layers.QuotaEvent += OnQuotaEvent;
         LoadAttachments();
         LoadFences();

@@ -1,3 +1,4 @@
+using ImageTree.Operations;
 using UnionBlock.Store;
 
 namespace ImageTree.Tree;

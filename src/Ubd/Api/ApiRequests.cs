@@ -1,4 +1,4 @@
-using UnionBlock.Store;
+using ImageTree.Operations;
 
 namespace Ubd.Api;
 

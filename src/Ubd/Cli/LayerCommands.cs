@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using UnionBlock.Store;
+using ImageTree.Operations;
 
 namespace Ubd.Cli;
 

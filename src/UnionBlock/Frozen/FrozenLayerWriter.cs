@@ -6,7 +6,7 @@ namespace UnionBlock.Frozen;
 /// Builds a frozen layer from blocks given in ascending order: data goes to the data file in the
 /// order given (so sequential reads of the layer stay sequential), the index is written last.
 /// </summary>
-internal sealed class FrozenLayerWriter : IDisposable
+public sealed class FrozenLayerWriter : IDisposable
 {
     private readonly string _directory;
     private readonly Guid _layerId;
@@ -17,7 +17,7 @@ internal sealed class FrozenLayerWriter : IDisposable
     private long _lastBlock = -1;
     private bool _completed;
 
-    public FrozenLayerWriter(string directory, Guid layerId, long deviceBlocks)
+    internal FrozenLayerWriter(string directory, Guid layerId, long deviceBlocks)
     {
         Directory.CreateDirectory(directory);
         _directory = directory;

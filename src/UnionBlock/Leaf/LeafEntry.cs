@@ -4,7 +4,7 @@ namespace UnionBlock.Leaf;
 /// Encoding of a leaf index entry: 0 is "not in this leaf", 1 is a zero block, anything else is the
 /// log offset of the block's data (always past the file header, so never 0 or 1).
 /// </summary>
-internal static class LeafEntry
+public static class LeafEntry
 {
     public const long Absent = 0;
     public const long Zero = 1;

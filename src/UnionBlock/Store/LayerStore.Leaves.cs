@@ -56,7 +56,7 @@ public sealed partial class LayerStore
                     leaf.ForEachRun(rewrite.Snapshot, (first, _, data) => writer.AddData(first, data.Span), writer.AddZero);
                     writer.Complete();
                 }
-                DurableFile.SyncDirectory(Path.Combine(Directory, "layers"));
+                SyncLayerFolders();
                 LayerRecord moved = leafRecord with { ParentId = branch.Id, Generation = leafRecord.Generation + 1 };
                 SwapLeaves([device], [rewrite], [branch, moved], branch.Id, "swap-leaf");
                 return branch;
@@ -85,7 +85,7 @@ public sealed partial class LayerStore
     /// <summary>With readers and writers of every device held off: copies each rewrite's tail,
     /// commits the catalog once (the commit point) and makes the new logs current; then deletes the
     /// old logs. <paramref name="faultPrefix"/> names this swap's fault points.</summary>
-    private void SwapLeaves(IReadOnlyList<UnionDevice> devices, IReadOnlyList<LeafRewrite> rewrites, IReadOnlyList<LayerRecord> commit, Guid chainTop, string faultPrefix)
+    public void SwapLeaves(IReadOnlyList<UnionDevice> devices, IReadOnlyList<LeafRewrite> rewrites, IReadOnlyList<LayerRecord> commit, Guid chainTop, string faultPrefix)
     {
         Fault.Point(faultPrefix);
         HoldAll(devices, 0, () =>
@@ -125,7 +125,8 @@ public sealed partial class LayerStore
         });
     }
 
-    private LayerRecord RequireLeaf(string name)
+    /// <summary>The leaf named <paramref name="name"/>; refuses any other kind.</summary>
+    public LayerRecord RequireLeaf(string name)
     {
         LayerRecord layer = Get(name);
         return layer.Kind == LayerKind.Leaf
@@ -133,7 +134,8 @@ public sealed partial class LayerStore
             : throw new StoreException(StoreErrorKind.WrongKind, $"'{name}' is a {layer.Kind.ToString().ToLowerInvariant()}, not a leaf; only leaves can be written, frozen or compacted");
     }
 
-    private void CheckNewName(string name)
+    /// <summary>Refuses a name that is malformed or already taken.</summary>
+    public void CheckNewName(string name)
     {
         if (LayerName.Problem(name) is { } problem)
         {

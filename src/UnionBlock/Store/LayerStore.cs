@@ -5,9 +5,11 @@ using UnionBlock.Root;
 namespace UnionBlock.Store;
 
 /// <summary>
-/// A data directory of layers: the catalog plus one folder of files per layer (named by id). Tree
-/// operations run one at a time; I/O on devices runs freely beside them. A data directory belongs to
-/// one process at a time (an advisory lock file enforces it).
+/// A data directory of layers: the catalog plus one folder of files per layer (named by id). The
+/// store offers primitives over layers (open a chain or a device, write and seal layer files, commit
+/// records, lease devices); the tree's operations are composed from them in ImageTree. Operations
+/// run one at a time (<see cref="RunExclusive{T}"/>); I/O on devices runs freely beside them. A data
+/// directory belongs to one process at a time (an advisory lock file enforces it).
 /// </summary>
 public sealed partial class LayerStore : IDisposable
 {
@@ -86,7 +88,9 @@ public sealed partial class LayerStore : IDisposable
         return chain;
     }
 
-    internal string LayerDirectory(Guid id) => Path.Combine(Directory, "layers", id.ToString("N"));
+    /// <summary>The folder of a layer's files. Files written there before the commit that names the
+    /// layer are removed on the next open if that commit never happens.</summary>
+    public string LayerDirectory(Guid id) => Path.Combine(Directory, "layers", id.ToString("N"));
 
     /// <summary>The shared frozen chain whose top layer is <paramref name="topId"/>, built on first use.</summary>
     internal FrozenChain Chain(Guid topId)
@@ -123,7 +127,7 @@ public sealed partial class LayerStore : IDisposable
 
     /// <summary>Forgets cached chains after the frozen layers under them changed files (flatten,
     /// delete). Devices still using an old chain keep reading it; it is closed with the store.</summary>
-    private void RetireChains()
+    public void RetireChains()
     {
         lock (_chains)
         {

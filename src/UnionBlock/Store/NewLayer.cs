@@ -4,5 +4,6 @@ namespace UnionBlock.Store;
 /// and number.</summary>
 public readonly record struct NewLayer(string Name, string? Lineage = null, int Edition = 0)
 {
-    internal LayerRecord Stamp(LayerRecord record) => record with { Name = Name, Lineage = Lineage, Edition = Edition };
+    /// <summary>The record with this naming applied.</summary>
+    public LayerRecord Stamp(LayerRecord record) => record with { Name = Name, Lineage = Lineage, Edition = Edition };
 }

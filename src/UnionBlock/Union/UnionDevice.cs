@@ -53,6 +53,10 @@ public sealed partial class UnionDevice : IBlockDevice
 
     private int LayersAboveChain => _leaf is null ? 0 : 1;
 
+    /// <summary>True when <paramref name="block"/> reads as zeros because no layer holds data for it
+    /// (a hole, or a zero entry masking the layers below), as opposed to a block that holds zeros.</summary>
+    public bool ReadsAsZeros(long block) => Resolve(block).Kind is SourceKind.Hole or SourceKind.Zero;
+
     internal BlockSource Resolve(long block)
     {
         LeafLayer? leaf = _leaf;

@@ -24,7 +24,7 @@ public sealed class DirectorRig : IAsyncDisposable
         Tree = ImageTreeService.Open(Data);
         string root = Path.Combine(_directory.FullName, "root.img");
         File.WriteAllBytes(root, new byte[1 << 20]);
-        Tree.Import("stemcell", root, UnionBlock.Store.ImageFormat.Raw, null);
+        Tree.Import("stemcell", root, ImageTree.Operations.ImageFormat.Raw, null);
         Options = new DirectorOptions(provider) { Timings = FastTimings, NodeWait = TimeSpan.FromSeconds(20), Clock = clock };
         Director = DirectorSetup.Open(Data, Tree, Options, NullLogger.Instance);
         string tarball = Path.Combine(_directory.FullName, "demo.tgz");

@@ -1,4 +1,4 @@
-namespace UnionBlock.Store;
+namespace ImageTree.Operations;
 
 public enum ImageFormat
 {

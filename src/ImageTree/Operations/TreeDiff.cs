@@ -1,32 +1,25 @@
-using UnionBlock.Abstractions;
-using UnionBlock.Union;
+using UnionBlock;
+using UnionBlock.Store;
 
-namespace UnionBlock.Store;
+namespace ImageTree.Operations;
 
-/// <summary>A run of blocks whose contents differ between two layers.</summary>
-public readonly record struct ChangedExtent(long Offset, long Length);
-
-/// <summary>How two layers' disks differ: extents in block order and the bytes they cover.</summary>
-public sealed record DiffResult(string From, string To, IReadOnlyList<ChangedExtent> Extents, long ChangedBytes, long ComparedBlocks);
-
-public sealed partial class LayerStore
+/// <summary>Compares what two layers show, block by block.</summary>
+public sealed class TreeDiff(LayerStore layers)
 {
     private const int DiffRunBlocks = 256;
 
     /// <summary>
-    /// Compares what two layers show, block by block, but reads only blocks that can differ: those
-    /// held by a layer on either side between the two and their nearest common ancestor. Layers
-    /// without a common ancestor are compared in full.
+    /// Reads only blocks that can differ: those held by a layer on either side between the two and
+    /// their nearest common ancestor. Layers without a common ancestor are compared in full.
     /// </summary>
     public DiffResult Diff(string fromName, string toName, CancellationToken cancellationToken = default)
     {
-        LayerRecord from = Get(fromName);
-        LayerRecord to = Get(toName);
-        CheckSameSize(from, to);
+        LayerRecord from = layers.Get(fromName);
+        LayerRecord to = layers.Get(toName);
+        LayerChecks.CheckSameSize(from, to);
         long[] candidates = CandidateBlocks(from, to);
         var extents = new List<ChangedExtent>();
-        long changedBlocks = 0;
-        WithDevice(from, a => WithDevice(to, b =>
+        layers.Read(from, a => layers.Read(to, b =>
         {
             byte[] left = new byte[DiffRunBlocks * Blocks.Size];
             byte[] right = new byte[DiffRunBlocks * Blocks.Size];
@@ -41,14 +34,13 @@ public sealed partial class LayerStore
                 }
                 long offset = candidates[i] << Blocks.Shift;
                 int length = (int)Math.Min((long)run << Blocks.Shift, from.Size - offset);
-                Check(a.Read(offset, left.AsSpan(0, length)));
-                Check(b.Read(offset, right.AsSpan(0, length)));
+                LayerChecks.Check(a.Read(offset, left.AsSpan(0, length)));
+                LayerChecks.Check(b.Read(offset, right.AsSpan(0, length)));
                 for (int k = 0; k * Blocks.Size < length; k++)
                 {
                     int blockLength = Math.Min(Blocks.Size, length - k * Blocks.Size);
                     if (!left.AsSpan(k * Blocks.Size, blockLength).SequenceEqual(right.AsSpan(k * Blocks.Size, blockLength)))
                     {
-                        changedBlocks++;
                         AddChanged(extents, offset + ((long)k << Blocks.Shift), blockLength);
                     }
                 }
@@ -61,8 +53,8 @@ public sealed partial class LayerStore
 
     private long[] CandidateBlocks(LayerRecord from, LayerRecord to)
     {
-        IReadOnlyList<LayerRecord> up = Ancestry(from);
-        IReadOnlyList<LayerRecord> down = Ancestry(to);
+        IReadOnlyList<LayerRecord> up = layers.Ancestry(from);
+        IReadOnlyList<LayerRecord> down = layers.Ancestry(to);
         var common = up.Select(l => l.Id).Intersect(down.Select(l => l.Id)).ToHashSet();
         if (common.Count == 0)
         {
@@ -77,7 +69,7 @@ public sealed partial class LayerStore
         var blocks = new SortedSet<long>();
         foreach (LayerRecord layer in up.TakeWhile(l => !common.Contains(l.Id)).Concat(down.TakeWhile(l => !common.Contains(l.Id))))
         {
-            blocks.UnionWith(OwnBlocksOf(layer).Blocks);
+            blocks.UnionWith(layers.OwnBlocksOf(layer).Blocks);
         }
         return [.. blocks];
     }
@@ -90,13 +82,5 @@ public sealed partial class LayerStore
             return;
         }
         extents.Add(new ChangedExtent(offset, length));
-    }
-
-    private static void Check(BlockError error)
-    {
-        if (error != BlockError.None)
-        {
-            throw new IOException($"reading a layer failed: {error}");
-        }
     }
 }

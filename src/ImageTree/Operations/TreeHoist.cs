@@ -1,22 +1,24 @@
+using UnionBlock;
 using UnionBlock.Frozen;
 using UnionBlock.Leaf;
+using UnionBlock.Store;
 using UnionBlock.Union;
 
-namespace UnionBlock.Store;
+namespace ImageTree.Operations;
 
-/// <summary>What a hoist did: the new branch, how many blocks moved into it, and the leaves' own data
-/// bytes before and after.</summary>
-public sealed record HoistResult(LayerRecord Branch, int Leaves, long HoistedBlocks, long LeafBytesBefore, long LeafBytesAfter);
-
-public sealed partial class LayerStore
+/// <summary>
+/// Moves blocks that enough leaves of one parent hold with identical contents into a new branch
+/// over that parent, and moves the leaves onto it (reconcile). Each leaf's disk stays exactly what
+/// it was.
+/// </summary>
+public sealed class TreeHoist(LayerStore layers)
 {
     /// <summary>
-    /// Moves blocks that at least <paramref name="percent"/>% of the leaves over
-    /// <paramref name="parentName"/> hold with identical contents into a new branch over it, and moves
-    /// every one of those leaves onto that branch. Each leaf's disk stays exactly what it was: a leaf
-    /// that shared a hoisted block drops its copy; a leaf that never wrote it gets the parent's
-    /// contents for it, so the new branch does not show through. Runs online: each leaf is rewritten
-    /// from a snapshot and the writes made meanwhile are copied over at the swap.
+    /// Hoists the blocks at least <paramref name="percent"/>% of the leaves over
+    /// <paramref name="parentName"/> hold with identical contents. A leaf that shared a hoisted block
+    /// drops its copy; a leaf that never wrote it gets the parent's contents for it, so the new branch
+    /// does not show through. Runs online: each leaf is rewritten from a snapshot and the writes made
+    /// meanwhile are copied over at the swap.
     /// </summary>
     public HoistResult Hoist(string parentName, NewLayer branchName, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -24,11 +26,11 @@ public sealed partial class LayerStore
         {
             throw new StoreException(StoreErrorKind.InvalidArgument, $"the share must be a percentage from 1 to 100 (got {percent})");
         }
-        lock (_operations)
+        return layers.RunExclusive(() =>
         {
-            CheckNewName(branchName.Name);
-            LayerRecord parent = RequireFrozen(parentName, "the layer whose leaves are reconciled");
-            LayerRecord[] leaves = [.. Children(parent).Where(l => l.Kind == LayerKind.Leaf)];
+            layers.CheckNewName(branchName.Name);
+            LayerRecord parent = layers.RequireFrozen(parentName, "the layer whose leaves are reconciled");
+            LayerRecord[] leaves = [.. layers.Children(parent).Where(l => l.Kind == LayerKind.Leaf)];
             if (leaves.Length < 2)
             {
                 throw new StoreException(StoreErrorKind.InvalidArgument, $"'{parentName}' has {leaves.Length} leaves; hoisting shared blocks needs at least two");
@@ -39,18 +41,18 @@ public sealed partial class LayerStore
             {
                 foreach (LayerRecord leaf in leaves)
                 {
-                    leases.Add(OpenDevice(leaf.Name));
-                    rewrites.Add(leases[^1].Device.Leaf!.BeginRewrite(keepLiveBlocks: false));
+                    leases.Add(layers.OpenDevice(leaf.Name));
+                    rewrites.Add(LayerStore.BeginLeafRewrite(leases[^1]));
                 }
                 LayerRecord branch = branchName.Stamp(new LayerRecord(Guid.NewGuid(), branchName.Name, LayerKind.Branch, parent.Id, parent.Size, 0, DateTimeOffset.UtcNow));
                 int needed = Math.Max(2, (int)Math.Ceiling(percent * leaves.Length / 100.0));
                 Dictionary<long, HoistedBlock> hoisted = WriteSharedBlocks(branch, rewrites, needed, progress, cancellationToken);
-                long before = rewrites.Sum(r => CountData(r.Snapshot));
-                long after = WithDevice(parent, parentDevice =>
+                long before = rewrites.Sum(CountData);
+                long after = layers.Read(parent, parentDevice =>
                     rewrites.Select((rewrite, index) => RewriteWithout(rewrite, index, hoisted, parentDevice)).Sum());
-                DurableFile.SyncDirectory(Path.Combine(Directory, "layers"));
+                layers.SyncLayerFolders();
                 LayerRecord[] moved = [.. leaves.Select(l => l with { ParentId = branch.Id, Generation = l.Generation + 1 })];
-                SwapLeaves([.. leases.Select(l => l.Device)], rewrites, [branch, .. moved], branch.Id, "hoist");
+                layers.SwapLeaves([.. leases.Select(l => l.Device)], rewrites, [branch, .. moved], branch.Id, "hoist");
                 return new HoistResult(branch, leaves.Length, hoisted.Count, before * Blocks.Size, after * Blocks.Size);
             }
             finally
@@ -58,7 +60,7 @@ public sealed partial class LayerStore
                 rewrites.ForEach(r => r.Dispose());
                 leases.ForEach(l => l.Dispose());
             }
-        }
+        });
     }
 
     private sealed record HoistedBlock(byte[] Contents, HashSet<int> Sharers);
@@ -69,7 +71,7 @@ public sealed partial class LayerStore
         var holders = new SortedDictionary<long, List<(int Leaf, long Entry)>>();
         for (int leaf = 0; leaf < rewrites.Count; leaf++)
         {
-            foreach ((long block, long entry) in rewrites[leaf].Snapshot.Entries())
+            foreach ((long block, long entry) in rewrites[leaf].SnapshotEntries())
             {
                 if (LeafEntry.IsData(entry))
                 {
@@ -82,7 +84,7 @@ public sealed partial class LayerStore
             }
         }
         var hoisted = new Dictionary<long, HoistedBlock>();
-        using var writer = new FrozenLayerWriter(LayerDirectory(branch.Id), branch.Id, Blocks.Count(branch.Size));
+        using FrozenLayerWriter writer = layers.WriteFrozenLayer(branch);
         long done = 0;
         foreach ((long block, List<(int Leaf, long Entry)> list) in holders)
         {
@@ -96,7 +98,7 @@ public sealed partial class LayerStore
             foreach ((int leaf, long entry) in list)
             {
                 byte[] contents = new byte[Blocks.Size];
-                rewrites[leaf].Source.ReadData(entry, contents);
+                rewrites[leaf].ReadData(entry, contents);
                 HoistedBlock? group = groups.Find(g => g.Contents.AsSpan().SequenceEqual(contents));
                 if (group is null)
                 {
@@ -119,10 +121,9 @@ public sealed partial class LayerStore
     /// plus the parent's contents for hoisted blocks it never wrote. Returns its data blocks.</summary>
     private static long RewriteWithout(LeafRewrite rewrite, int leafIndex, Dictionary<long, HoistedBlock> hoisted, UnionDevice parent)
     {
-        LeafLayer target = rewrite.Target;
         byte[] block = new byte[Blocks.Size];
         long data = 0;
-        foreach ((long number, long entry) in rewrite.Snapshot.Entries())
+        foreach ((long number, long entry) in rewrite.SnapshotEntries())
         {
             if (hoisted.TryGetValue(number, out HoistedBlock? shared) && shared.Sharers.Contains(leafIndex))
             {
@@ -130,31 +131,30 @@ public sealed partial class LayerStore
             }
             if (entry == LeafEntry.Zero)
             {
-                target.AppendZeroes(number, 1);
+                rewrite.AppendZeroes(number, 1);
                 continue;
             }
-            rewrite.Source.ReadData(entry, block);
-            target.AppendData(number, block);
+            rewrite.ReadData(entry, block);
+            rewrite.AppendData(number, block);
             data++;
         }
         foreach (long number in hoisted.Keys)
         {
-            if (rewrite.Snapshot.Get(number) != LeafEntry.Absent)
+            if (rewrite.SnapshotEntry(number) != LeafEntry.Absent)
             {
                 continue;
             }
-            BlockSource below = parent.Resolve(number);
-            if (below.Kind is SourceKind.Hole or SourceKind.Zero)
+            if (parent.ReadsAsZeros(number))
             {
-                target.AppendZeroes(number, 1);
+                rewrite.AppendZeroes(number, 1);
                 continue;
             }
-            Check(parent.Read(number << Blocks.Shift, block));
-            target.AppendData(number, block);
+            LayerChecks.Check(parent.Read(number << Blocks.Shift, block));
+            rewrite.AppendData(number, block);
             data++;
         }
         return data;
     }
 
-    private static long CountData(BlockMap map) => map.Entries().LongCount(e => LeafEntry.IsData(e.Entry));
+    private static long CountData(LeafRewrite rewrite) => rewrite.SnapshotEntries().LongCount(e => LeafEntry.IsData(e.Entry));
 }

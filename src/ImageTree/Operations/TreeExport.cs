@@ -1,21 +1,23 @@
 using System.Buffers;
+using UnionBlock;
 using UnionBlock.Abstractions;
+using UnionBlock.Store;
 using UnionBlock.Union;
 
-namespace UnionBlock.Store;
+namespace ImageTree.Operations;
 
-public sealed partial class LayerStore
+/// <summary>Writes the disk a layer shows (its whole chain flattened) to an image file.</summary>
+public sealed class TreeExport(LayerStore layers)
 {
     private const int ExportChunk = 1 << 20;
 
     /// <summary>
-    /// Writes the disk a layer shows (its whole chain flattened) to <paramref name="output"/>,
-    /// skipping holes so a raw export stays sparse. qcow2 goes through qemu-img.
-    /// Returns the bytes of data written.
+    /// Writes the disk a layer shows to <paramref name="output"/>, skipping holes so a raw export
+    /// stays sparse. qcow2 goes through qemu-img. Returns the bytes of data written.
     /// </summary>
     public long Export(string name, string output, ImageFormat format, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        LayerRecord layer = Get(name);
+        LayerRecord layer = layers.Get(name);
         if (format == ImageFormat.Qcow2)
         {
             string raw = output + ".raw.tmp";
@@ -23,7 +25,7 @@ public sealed partial class LayerStore
             {
                 long written = Export(name, raw, ImageFormat.Raw, progress, cancellationToken);
                 File.Delete(output);
-                ConvertWithQemuImg(raw, "raw", output, "qcow2");
+                QemuImg.Convert(raw, "raw", output, "qcow2");
                 return written;
             }
             finally
@@ -31,12 +33,12 @@ public sealed partial class LayerStore
                 File.Delete(raw);
             }
         }
-        return WithDevice(layer, device => ExportRaw(device, output, null, progress, cancellationToken));
+        return layers.Read(layer, device => WriteSparse(device, output, null, progress, cancellationToken));
     }
 
-    /// <summary>Writes the device's data extents into a sparse file; <paramref name="allocated"/>, when
-    /// given, gets a bit per block written (a root layer's bitmap).</summary>
-    private static long ExportRaw(UnionDevice device, string output, Root.AllocationBitmap? allocated, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>Writes the device's data extents into a sparse file, durably; <paramref name="allocated"/>,
+    /// when given, is told every block written (a root layer's bitmap).</summary>
+    internal static long WriteSparse(UnionDevice device, string output, Action<long>? allocated, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ExportChunk);
         long written = 0;
@@ -49,7 +51,7 @@ public sealed partial class LayerStore
             {
                 extents.Clear();
                 long length = Math.Min(64L * ExportChunk, device.Size - window);
-                Check(device.GetExtents(window, length, extents));
+                LayerChecks.Check(device.GetExtents(window, length, extents));
                 foreach (Extent extent in extents)
                 {
                     if (extent.IsZero)
@@ -60,18 +62,18 @@ public sealed partial class LayerStore
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         Span<byte> chunk = buffer.AsSpan(0, (int)Math.Min(ExportChunk, extent.End - offset));
-                        Check(device.Read(offset, chunk));
+                        LayerChecks.Check(device.Read(offset, chunk));
                         RandomAccess.Write(file, chunk, offset);
                         written += chunk.Length;
                         for (long block = offset >> Blocks.Shift; allocated is not null && block << Blocks.Shift < offset + chunk.Length; block++)
                         {
-                            allocated.Set(block);
+                            allocated(block);
                         }
                     }
                 }
                 progress?.Report(window + length);
             }
-            Native.LibC.DataSync(file);
+            DurableFile.DataSync(file);
         }
         finally
         {
