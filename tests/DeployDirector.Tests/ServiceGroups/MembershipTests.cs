@@ -84,11 +84,15 @@ public sealed class MembershipTests
         slow.HoldUpdateGroup = hold;
         int before = Pushes();
         int flappingBefore = flapping.Received.Count(c => c.Kind == CommandKind.UpdateGroup);
+        int FlappingGroups() => flapping.Groups.Count;
         for (int i = 0; i < 6; i++)
         {
+            int heard = FlappingGroups();
             g.Supervisor.Quiesce(flapping.Mac, i % 2 == 0); // each flip changes the endpoint list: a push
             g.Pass(ServiceGroupSupervisor.PushInterval);
             g.Round();
+            // A member that answers takes each push before the next is due (one in flight per member).
+            await g.RoundsUntilAsync(() => FlappingGroups() > heard, $"the answering member takes push {i + 1}");
             if (i == 0)
             {
                 await g.RoundsUntilAsync(() => Pushes() == before + 1, "the slow member has the first push");
