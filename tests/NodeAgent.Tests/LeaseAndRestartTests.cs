@@ -31,6 +31,27 @@ public sealed class LeaseAndRestartTests
     }
 
     [Fact]
+    public async Task A_job_started_while_the_lease_is_lapsed_is_stopped_as_well()
+    {
+        await using var session = await AgentSession.StartAsync(leaseMs: 1000);
+        var instance = AgentSession.Ref("web-0", 1);
+        var sha = session.Director.AddBlob(new ArchiveBuilder(instance).Job("server", ("run", "exec sleep 600")).Build());
+        foreach (var kind in new[] { CommandKind.Prepare, CommandKind.Apply })
+        {
+            var result = await session.SendAsync(kind, instance, sha);
+            Assert.True(result.Ok, $"{kind}: {result.Error}");
+        }
+
+        session.Director.HeartbeatsFail = true;
+        await Task.Delay(2000); // the lease lapses with nothing running
+        var started = await session.SendAsync(CommandKind.Start, instance, sha);
+        Assert.True(started.Ok, started.Error);
+
+        await Eventually.TrueAsync(() => session.Agent.Output.Contains("stopping the jobs started since", StringComparison.Ordinal), AgentSession.Timeout,
+            $"the job started without a lease to be stopped; agent said:\n{session.Agent.Output}");
+    }
+
+    [Fact]
     public async Task A_restarted_agent_re_reports_its_running_instance_without_restarting_it()
     {
         await using var session = await AgentSession.StartAsync();

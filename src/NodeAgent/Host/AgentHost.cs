@@ -164,16 +164,21 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
         while (!cancellation.IsCancellationRequested)
         {
             await DelayAsync(TimeSpan.FromMilliseconds(100), cancellation).ConfigureAwait(false);
-            bool expire;
+            bool expired, firstTime;
             lock (_lock)
             {
-                expire = !_leaseLost && Stopwatch.GetElapsedTime(_lastSuccess) > _lease;
-                _leaseLost |= expire;
+                expired = Stopwatch.GetElapsedTime(_lastSuccess) > _lease;
+                firstTime = expired && !_leaseLost;
+                _leaseLost |= expired;
             }
 
-            if (expire && instances.All.Any(instance => instance.HasRunningJobs))
+            // Checked while the lease stays lapsed, not only when it lapses: a job started after a lapse that
+            // found nothing running (a start command taken meanwhile) runs without a lease just the same.
+            if (expired && instances.All.Any(instance => instance.HasRunningJobs))
             {
-                log.WriteLine($"ubd-agent: lease of {_lease.TotalMilliseconds} ms expired without a heartbeat: stopping every job");
+                log.WriteLine(firstTime
+                    ? $"ubd-agent: lease of {_lease.TotalMilliseconds} ms expired without a heartbeat: stopping every job"
+                    : $"ubd-agent: lease of {_lease.TotalMilliseconds} ms still expired without a heartbeat: stopping the jobs started since");
                 try
                 {
                     await instances.StopAllAsync(cancellation).ConfigureAwait(false);

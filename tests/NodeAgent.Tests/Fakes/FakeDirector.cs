@@ -39,6 +39,9 @@ public sealed class FakeDirector : IAsyncDisposable
 
     public volatile bool Unresponsive;
 
+    /// <summary>Heartbeats alone get 503 (commands still flow): the lease lapses while the agent works.</summary>
+    public volatile bool HeartbeatsFail;
+
     public volatile bool ConflictOnce;
 
     public Uri Address { get; private set; } = null!;
@@ -104,7 +107,7 @@ public sealed class FakeDirector : IAsyncDisposable
                 return;
             }
 
-            if (Unresponsive)
+            if (Unresponsive || HeartbeatsFail && context.Request.Path == AgentProtocol.Heartbeat)
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return;
