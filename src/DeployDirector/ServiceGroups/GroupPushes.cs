@@ -24,14 +24,6 @@ internal sealed class GroupPushes(AgentHub hub)
         public AgentCommand? Next;
     }
 
-    /// <summary>Pushes sent to agents, and pushes that replaced one waiting (for tests and figures).</summary>
-    public long Sent => Interlocked.Read(ref _sent);
-
-    public long Superseded => Interlocked.Read(ref _superseded);
-
-    private long _sent;
-    private long _superseded;
-
     public void Push(string mac, AgentCommand command)
     {
         Member member = _members.GetOrAdd(mac + " " + command.Instance?.Id, _ => new Member());
@@ -39,10 +31,6 @@ internal sealed class GroupPushes(AgentHub hub)
         {
             if (member.InFlight)
             {
-                if (member.Next is not null)
-                {
-                    Interlocked.Increment(ref _superseded);
-                }
                 member.Next = command;
                 return;
             }
@@ -55,7 +43,6 @@ internal sealed class GroupPushes(AgentHub hub)
     {
         while (true)
         {
-            Interlocked.Increment(ref _sent);
             await hub.SendAsync(mac, command, AnswerWithin, CancellationToken.None).ConfigureAwait(false);
             lock (member)
             {
