@@ -9,9 +9,8 @@
 #               (/usr/bin/ubd-agent: src/NodeAgent published with NativeAOT, with the libraries
 #               ldd lists for it) when the kernel command line names a director
 #   root-2.img  the same root with one file patched (/etc/edition says "stemcell 2"): a patched
-#               edition to publish as a delta (tests and the walk-through use it)
-# Both roots are built deterministically (fixed UUID, hash seed and time), so they differ only in
-# the patched file's block.
+#               edition to publish as a delta (tests and the walk-through use it); it differs from
+#               root.img only in that file's data block
 # Output goes to a cache folder named by a hash of every input (these scripts, the agent's and the
 # protocol's sources, the build settings and the package versions), so it is rebuilt only when an
 # input changes. Prints the folder on its last line.
@@ -20,7 +19,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 cache="${UBD_CACHE:-$(dirname "$here")/.cache}/stemcell"
-for tool in modinfo cpio mke2fs dpkg-deb apt-get gcc dotnet ldd; do
+for tool in modinfo cpio mke2fs debugfs dpkg-deb apt-get gcc dotnet ldd; do
   command -v "$tool" > /dev/null || { echo "stem cell: $tool is missing; run ./setup.sh" >&2; exit 1; }
 done
 kernel_package="$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}')"
@@ -98,19 +97,23 @@ for library in $(ldd "$work/agent/ubd-agent" | grep -o '/[^ ]*'); do
 done
 install -m 0755 "$here/stemcell/init-root.sh" "$rootfs/sbin/init"
 echo "stemcell" > "$rootfs/etc/hostname"
-make_root() {
-  echo "stemcell $1" > "$rootfs/etc/edition"
-  find "$rootfs" -exec touch -h -d @1700000000 {} +
-  E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -b 4096 -L stemcell \
-    -U 6f0e2b8a-3c1d-4e5f-9a7b-1c2d3e4f5a6b -E root_owner=0:0,hash_seed=0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e \
-    -d "$rootfs" "$2" 64M >&2
-}
-make_root 1 "$work/root.img"
-make_root 2 "$work/root-2.img"
-# The patched edition must be a one-block delta: anything more means the build stopped being
-# deterministic (or the root outgrew its image) and a published delta would carry noise.
+echo "stemcell 1" > "$rootfs/etc/edition"
+find "$rootfs" -exec touch -h -d @1700000000 {} +
+E2FSPROGS_FAKE_TIME=1700000000 mke2fs -q -F -t ext4 -b 4096 -L stemcell \
+  -U 6f0e2b8a-3c1d-4e5f-9a7b-1c2d3e4f5a6b -E root_owner=0:0,hash_seed=0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e \
+  -d "$rootfs" "$work/root.img" 64M >&2
+# root-2 is root with /etc/edition's one data block rewritten in place. Building it with a second
+# mke2fs would copy every file's ctime, which touch cannot fix (the kernel sets it to "now"), so two
+# builds a second apart differed in every inode table block. ext4 keeps no checksum of file data,
+# so the patched image stays a valid file system.
+edition_block="$(debugfs -R "bmap /etc/edition 0" "$work/root.img" 2>/dev/null)"
+[[ "$edition_block" =~ ^[0-9]+$ && "$edition_block" -gt 0 ]] || { echo "stem cell: cannot find /etc/edition's block" >&2; exit 1; }
+cp "$work/root.img" "$work/root-2.img"
+printf 'stemcell 2\n' | dd of="$work/root-2.img" bs=4096 seek="$edition_block" conv=notrunc status=none
+# The patched edition must be a one-block delta that really is the file: anything else means the
+# patch missed and a published delta would carry noise.
 changed_blocks="$({ cmp -l "$work/root.img" "$work/root-2.img" || true; } | awk '{ print int(($1 - 1) / 4096) }' | uniq | wc -l)"
-if [[ "$changed_blocks" -ne 1 ]]; then
+if [[ "$changed_blocks" -ne 1 ]] || [[ "$(debugfs -R "cat /etc/edition" "$work/root-2.img" 2>/dev/null)" != "stemcell 2" ]]; then
   echo "stem cell: root and root-2 differ in $changed_blocks blocks, not only in /etc/edition's" >&2
   exit 1
 fi
