@@ -102,8 +102,9 @@ public sealed partial class Deployer(DirectorContext director)
     private static IEnumerable<IReadOnlyList<InstanceGroup>> Waves(DeploymentManifest manifest) =>
         manifest.Update.Serial ? manifest.InstanceGroups.Select(g => (IReadOnlyList<InstanceGroup>)[g]) : [manifest.InstanceGroups];
 
-    /// <summary>BOSH's update block for one group: canaries one batch first (canary watch time), then
-    /// batches of max_in_flight (update watch time). A failure halts the deploy.</summary>
+    /// <summary>BOSH's update block for one group (<see cref="UpdateBatches"/>): canaries first (canary
+    /// watch time), then batches of max_in_flight (update watch time), none taking the group below the
+    /// block's min_available. A failure halts the deploy.</summary>
     private async Task UpdateGroupAsync(InstanceGroup group, DeploymentManifest manifest, DeployPlan plan, Dictionary<(string, int), InstanceRecord> assigned, TaskContext task, Func<int> progress, int total)
     {
         UpdatePolicy policy = group.Update ?? manifest.Update;
@@ -112,17 +113,13 @@ public sealed partial class Deployer(DirectorContext director)
         {
             return;
         }
-        int canaries = Math.Min(policy.Canaries, changes.Count);
-        var batches = new List<(List<InstanceChange> Batch, WatchTime Watch)>();
-        if (canaries > 0)
+        int running = director.Store.Instances(manifest.Name).Count(i => i.Group == group.Name && i.Status == InstanceStatus.Running);
+        IReadOnlyList<UpdateBatch<InstanceChange>> batches = UpdateBatches.Plan(changes, change => TakesDown(change, assigned), group.Instances, running, policy, group.Name);
+        foreach (UpdateBatch<InstanceChange> batch in batches)
         {
-            batches.Add(([.. changes.Take(canaries)], policy.CanaryWatchTime));
-        }
-        batches.AddRange(changes.Skip(canaries).Chunk(policy.MaxInFlight.For(group.Instances)).Select(b => (b.ToList(), policy.UpdateWatchTime)));
-        foreach ((List<InstanceChange> batch, WatchTime watch) in batches)
-        {
-            task.Step("update", $"{group.Name}: updating {string.Join(", ", batch.Select(c => $"{c.Group}/{c.Index}"))}{(watch == policy.CanaryWatchTime && canaries > 0 && batch == batches[0].Batch ? " (canary)" : "")}");
-            await Task.WhenAll(batch.Select(async change =>
+            WatchTime watch = batch.Canary ? policy.CanaryWatchTime : policy.UpdateWatchTime;
+            task.Step("update", $"{group.Name}: updating {string.Join(", ", batch.Items.Select(c => $"{c.Group}/{c.Index}"))}{(batch.Canary ? " (canary)" : "")}");
+            await Task.WhenAll(batch.Items.Select(async change =>
             {
                 InstanceRecord record = assigned[(change.Group, change.Index)];
                 try
@@ -139,6 +136,11 @@ public sealed partial class Deployer(DirectorContext director)
             })).ConfigureAwait(false);
         }
     }
+
+    /// <summary>An update of an instance that runs on its node stops it there while it updates; a new
+    /// instance, or one that moved to a new node, runs nowhere yet.</summary>
+    private static bool TakesDown(InstanceChange change, Dictionary<(string, int), InstanceRecord> assigned) =>
+        change.Action == ChangeAction.Update && assigned[(change.Group, change.Index)].Status == InstanceStatus.Running;
 
     /// <summary>
     /// Gives every instance its node for good. Deploys of different deployments run side by side and

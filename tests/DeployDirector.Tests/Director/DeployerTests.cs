@@ -100,6 +100,58 @@ public sealed class DeployerTests
         Assert.Equal(4, WebStarts(rig).Count());
     }
 
+    [Theory]
+    [InlineData(null, 3)]
+    [InlineData(3, 1)]
+    [InlineData(2, 2)]
+    public async Task An_update_never_takes_more_running_instances_down_than_min_available_allows(int? minAvailable, int most)
+    {
+        await using var rig = new DirectorRig();
+        rig.Boot(5);
+        await DoneAsync(rig, DirectorRig.Demo(web: 4, canaries: 1, maxInFlight: 4));
+        int inFlight = 0;
+        int seen = 0;
+        foreach (FakeAgent agent in rig.Agents)
+        {
+            agent.OnStart = async c =>
+            {
+                if (c.Instance?.Group != "web")
+                {
+                    return;
+                }
+                int now = Interlocked.Increment(ref inFlight);
+                InterlockedMax(ref seen, now);
+                await Task.Delay(150);
+                Interlocked.Decrement(ref inFlight);
+            };
+        }
+        // A new title changes every web archive: all four running instances update; after the canary,
+        // max_in_flight alone would let the other three go at once.
+        await DoneAsync(rig, DirectorRig.Demo(web: 4, canaries: 1, maxInFlight: 4, title: "Changed", minAvailable: minAvailable));
+        Assert.Equal(most, seen);
+    }
+
+    [Fact]
+    public async Task A_min_available_that_leaves_no_room_fails_the_deploy_before_any_instance_stops()
+    {
+        await using var rig = new DirectorRig();
+        rig.Boot(5);
+        await DoneAsync(rig, DirectorRig.Demo(web: 2));
+        int stopsBefore = rig.Agents.Sum(a => a.Received.Count(c => c.Kind is CommandKind.Start or CommandKind.Apply));
+        DirectorTaskRecord task = await rig.DeployAsync(DirectorRig.Demo(web: 2, title: "Changed", minAvailable: 2));
+        Assert.Equal(DirectorTaskState.Error, task.State);
+        Assert.Contains("min_available 2", task.Error, StringComparison.Ordinal);
+        Assert.Equal(stopsBefore, rig.Agents.Sum(a => a.Received.Count(c => c.Kind is CommandKind.Start or CommandKind.Apply)));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
     [Fact]
     public async Task A_failing_start_fails_the_task_naming_the_instance_and_marks_it_failed()
     {

@@ -158,13 +158,13 @@ public sealed class DirectorRig : IAsyncDisposable
     }
 
     /// <summary>The demo deployment: backend (providing the backend link) and web (consuming it), groups in turn.</summary>
-    public static string Demo(int backend = 1, int web = 2, string title = "Hello", int canaries = 1, int maxInFlight = 2, string watch = "0-5000", string extra = "") => $$"""
+    public static string Demo(int backend = 1, int web = 2, string title = "Hello", int canaries = 1, int maxInFlight = 2, string watch = "0-5000", string extra = "", int? minAvailable = null) => $$"""
         name: demo
         releases:
           - { name: demo, version: latest }
         stemcells:
           - { alias: default, edition: stemcell }
-        update: { canaries: {{canaries}}, max_in_flight: {{maxInFlight}}, canary_watch_time: {{watch}}, update_watch_time: {{watch}} }
+        update: { canaries: {{canaries}}, max_in_flight: {{maxInFlight}}, canary_watch_time: {{watch}}, update_watch_time: {{watch}}{{(minAvailable is { } m ? $", min_available: {m}" : "")}} }
         instance_groups:
           - name: backend
             instances: {{backend}}
