@@ -84,7 +84,7 @@ public sealed class AgentSession : IAsyncDisposable
         await Eventually.ValueAsync(
             () => Director.LatestState(instanceId) is { } state && condition(state) ? state : null,
             Timeout,
-            $"{what} for {instanceId}; last state {Director.LatestState(instanceId)}; agent said:\n{Agent.Output}");
+            $"{what} for {instanceId}; last state {Director.LatestState(instanceId)}; {Director.HeartbeatSummary()}; agent said:\n{Agent.Output}");
 
     /// <summary>Waits until every job of the instance runs with a pid; returns the pids by job.</summary>
     public async Task<Dictionary<string, int>> WaitRunningAsync(string instanceId)

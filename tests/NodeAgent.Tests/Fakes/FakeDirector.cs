@@ -50,6 +50,11 @@ public sealed class FakeDirector : IAsyncDisposable
 
     public IReadOnlyList<(TimeSpan At, AgentHeartbeat Heartbeat)> Heartbeats => [.. _heartbeats];
 
+    /// <summary>For failure messages: how many heartbeats came and how long ago the last one did (a
+    /// state that stopped changing is told apart from heartbeats that stopped coming).</summary>
+    public string HeartbeatSummary() =>
+        Heartbeats is { Count: > 0 } all ? $"{all.Count} heartbeats, the last {(_clock.Elapsed - all[^1].At).TotalMilliseconds:0} ms ago (sequence {all[^1].Heartbeat.Sequence})" : "no heartbeat yet";
+
     public int Unauthorized => _unauthorized;
 
     public static async Task<FakeDirector> StartAsync()
