@@ -113,8 +113,9 @@ printf 'stemcell 2\n' | dd of="$work/root-2.img" bs=4096 seek="$edition_block" c
 # The patched edition must be a one-block delta that really is the file: anything else means the
 # patch missed and a published delta would carry noise.
 changed_blocks="$({ cmp -l "$work/root.img" "$work/root-2.img" || true; } | awk '{ print int(($1 - 1) / 4096) }' | uniq | wc -l)"
-if [[ "$changed_blocks" -ne 1 ]] || [[ "$(debugfs -R "cat /etc/edition" "$work/root-2.img" 2>/dev/null)" != "stemcell 2" ]]; then
-  echo "stem cell: root and root-2 differ in $changed_blocks blocks, not only in /etc/edition's" >&2
+patched="$(debugfs -R "cat /etc/edition" "$work/root-2.img" 2>/dev/null)"
+if [[ "$changed_blocks" -ne 1 || "$patched" != "stemcell 2" ]]; then
+  echo "stem cell: root and root-2 differ in $changed_blocks blocks and root-2's /etc/edition reads '$patched'; expected one block and 'stemcell 2'" >&2
   exit 1
 fi
 

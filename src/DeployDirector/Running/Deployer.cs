@@ -113,7 +113,7 @@ public sealed partial class Deployer(DirectorContext director)
         {
             return;
         }
-        int running = director.Store.Instances(manifest.Name).Count(i => i.Group == group.Name && i.Status == InstanceStatus.Running);
+        int running = assigned.Values.Count(r => r.Group == group.Name && r.Status == InstanceStatus.Running);
         IReadOnlyList<UpdateBatch<InstanceChange>> batches = UpdateBatches.Plan(changes, change => TakesDown(change, assigned), group.Instances, running, policy, group.Name);
         foreach (UpdateBatch<InstanceChange> batch in batches)
         {

@@ -137,11 +137,11 @@ public sealed class DeployerTests
         await using var rig = new DirectorRig();
         rig.Boot(5);
         await DoneAsync(rig, DirectorRig.Demo(web: 2));
-        int stopsBefore = rig.Agents.Sum(a => a.Received.Count(c => c.Kind is CommandKind.Start or CommandKind.Apply));
+        int commandsBefore = rig.Agents.Sum(a => a.Received.Count(c => c.Kind is CommandKind.Start or CommandKind.Apply));
         DirectorTaskRecord task = await rig.DeployAsync(DirectorRig.Demo(web: 2, title: "Changed", minAvailable: 2));
         Assert.Equal(DirectorTaskState.Error, task.State);
         Assert.Contains("min_available 2", task.Error, StringComparison.Ordinal);
-        Assert.Equal(stopsBefore, rig.Agents.Sum(a => a.Received.Count(c => c.Kind is CommandKind.Start or CommandKind.Apply)));
+        Assert.Equal(commandsBefore, rig.Agents.Sum(a => a.Received.Count(c => c.Kind is CommandKind.Start or CommandKind.Apply)));
     }
 
     private static void InterlockedMax(ref int target, int value)
