@@ -15,7 +15,8 @@ using var stopping = new CancellationTokenSource();
 // SIGTERM and SIGINT end the agent, not its jobs: a restarted agent adopts them.
 using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopping.Cancel(); });
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopping.Cancel(); });
-var log = TextWriter.Synchronized(Console.Out);
+// Nothing the agent logs may wait on the disk the log lives on (see QueuedLog).
+using var log = new QueuedLog(Console.Out);
 await new AgentHost(options, log).RunAsync(stopping.Token);
 log.WriteLine("ubd-agent: stopped");
 return 0;

@@ -77,7 +77,7 @@ public sealed class DirectorTests
 
     private static string Consoles(BootRig rig) =>
         string.Join("\n", Directory.GetFiles(Path.Combine(rig.Data, "qemu"), "*.console.log").Select(f =>
-            $"== {Path.GetFileName(f)}\n{string.Join("\n", File.ReadAllLines(f).Where(l => !l.Contains("heartbeat", StringComparison.Ordinal)).TakeLast(15))}"));
+            $"== {Path.GetFileName(f)}\n{string.Join("\n", File.ReadAllLines(f).Where(l => !l.StartsWith("UNIONBLOCK: heartbeat ", StringComparison.Ordinal)).TakeLast(15))}"));
 
     private static int? Pid(JsonElement instance) =>
         instance.GetProperty("jobs").EnumerateArray().Select(j => j.GetProperty("pid")).FirstOrDefault() is { ValueKind: JsonValueKind.Number } pid ? pid.GetInt32() : null;

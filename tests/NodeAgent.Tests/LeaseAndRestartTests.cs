@@ -52,6 +52,34 @@ public sealed class LeaseAndRestartTests
     }
 
     [Fact]
+    public async Task A_log_that_cannot_be_written_stops_neither_registration_nor_heartbeats_nor_jobs()
+    {
+        // As on a node whose root disk (where its log lives) stalls while the NBD link is re-made.
+        using var log = await StalledLog.CreateAsync();
+        await using var session = await AgentSession.StartAsync(leaseMs: 3000, heartbeatIntervalMs: 200, logTo: log.Path, extra: []);
+        var instance = AgentSession.Ref("web-0", 1);
+        await session.DeployAsync(new ArchiveBuilder(instance).Job("server", ("run", "exec sleep 600")), instance);
+        var pid = (await session.WaitRunningAsync("web-0"))["server"];
+
+        // A failed heartbeat is logged; the next ones must not wait for that line to be written (a lease of
+        // 3 s leaves room for a slow retry, and heartbeats come long after an agent blocked on its log would have lost it).
+        var failFrom = session.Director.Elapsed;
+        session.Director.HeartbeatsFail = true;
+        await Task.Delay(400);
+        session.Director.HeartbeatsFail = false;
+        var failTo = session.Director.Elapsed;
+        var beats = session.Director.Heartbeats.Count;
+        await Eventually.TrueAsync(() => session.Director.Heartbeats.Count > beats + 10, AgentSession.Timeout, $"heartbeats while the log is stalled: {session.Director.HeartbeatSummary()}");
+
+        var alive = ProcessGroup.StartTime(pid) is not null;
+        log.Release();
+        await Eventually.TrueAsync(() => log.Text.Contains("heartbeat failed", StringComparison.Ordinal), AgentSession.Timeout, $"the queued lines once the log takes writes; it has:\n{log.Text}");
+        Assert.True(alive, $"the job stopped while the log was stalled; heartbeats failed from {failFrom.TotalMilliseconds:0} to {failTo.TotalMilliseconds:0} ms, succeeded at {string.Join(", ", session.Director.Heartbeats.Select(h => h.At.TotalMilliseconds.ToString("0")))}; the log:\n{log.Text}");
+        Assert.Contains("ubd-agent 1: node", log.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("expired", log.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_restarted_agent_re_reports_its_running_instance_without_restarting_it()
     {
         await using var session = await AgentSession.StartAsync();

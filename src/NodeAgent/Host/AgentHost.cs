@@ -179,6 +179,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
                 log.WriteLine(firstTime
                     ? $"ubd-agent: lease of {_lease.TotalMilliseconds} ms expired without a heartbeat: stopping every job"
                     : $"ubd-agent: lease of {_lease.TotalMilliseconds} ms still expired without a heartbeat: stopping the jobs started since");
+                Mark($"UNIONBLOCK: agent lease expired node={options.Mac}");
                 try
                 {
                     await instances.StopAllAsync(cancellation).ConfigureAwait(false);
@@ -236,6 +237,12 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
     {
         var line = $"UNIONBLOCK: agent registered node={options.Mac}";
         log.WriteLine($"{line} as {ack.NodeId} (heartbeat {ack.HeartbeatIntervalMs} ms, lease {ack.LeaseMs} ms)");
+        Mark(line);
+    }
+
+    /// <summary>A line on the node's console too: what a test reads when the node's own log is out of reach.</summary>
+    private void Mark(string line)
+    {
         try
         {
             using var console = new StreamWriter(new FileStream(options.Console, FileMode.Append, FileAccess.Write));

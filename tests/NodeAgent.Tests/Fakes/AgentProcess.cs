@@ -31,10 +31,14 @@ public sealed class AgentProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static AgentProcess Start(Uri director, string data, params string[] extra)
+    public static AgentProcess Start(Uri director, string data, params string[] extra) => Start(director, data, logTo: null, extra);
+
+    /// <summary>With <paramref name="logTo"/>, the agent's output goes to that file (a stalled pipe, say) through a shell redirect, not to <see cref="Output"/>.</summary>
+    public static AgentProcess Start(Uri director, string data, string? logTo, string[] extra)
     {
         var binary = Environment.GetEnvironmentVariable("UBD_AGENT_BINARY");
-        var start = new ProcessStartInfo(string.IsNullOrEmpty(binary) ? "dotnet" : binary)
+        var program = string.IsNullOrEmpty(binary) ? "dotnet" : binary;
+        var start = new ProcessStartInfo(logTo is null ? program : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -42,6 +46,7 @@ public sealed class AgentProcess : IDisposable
         };
         string[] arguments =
         [
+            .. logTo is null ? Array.Empty<string>() : ["-c", "exec \"$@\" >\"$UBD_TEST_LOG\" 2>&1", "sh", program],
             .. string.IsNullOrEmpty(binary) ? [Path.Combine(AppContext.BaseDirectory, "ubd-agent.dll")] : Array.Empty<string>(),
             "--director", director.ToString(), "--credential", FakeDirector.Credential, "--mac", Mac,
             "--data", data, "--restart-base-ms", "100", "--console", Path.Combine(data, "..", "console"),
@@ -50,6 +55,11 @@ public sealed class AgentProcess : IDisposable
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (logTo is not null)
+        {
+            start.Environment["UBD_TEST_LOG"] = logTo;
         }
 
         return new AgentProcess(Process.Start(start)!);

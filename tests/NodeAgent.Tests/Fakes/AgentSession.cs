@@ -8,13 +8,15 @@ public sealed class AgentSession : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string[] _extra;
+    private readonly string? _logTo;
 
-    private AgentSession(FakeDirector director, string root, string[] extra)
+    private AgentSession(FakeDirector director, string root, string? logTo, string[] extra)
     {
         Director = director;
         Root = root;
         _extra = extra;
-        Agent = AgentProcess.Start(director.Address, Data, extra);
+        _logTo = logTo;
+        Agent = AgentProcess.Start(director.Address, Data, logTo, extra);
     }
 
     public FakeDirector Director { get; }
@@ -28,13 +30,17 @@ public sealed class AgentSession : IAsyncDisposable
 
     public AgentProcess Agent { get; private set; }
 
-    public static async Task<AgentSession> StartAsync(int leaseMs = 10_000, int heartbeatIntervalMs = 200, params string[] extra)
+    public static Task<AgentSession> StartAsync(int leaseMs = 10_000, int heartbeatIntervalMs = 200, params string[] extra) =>
+        StartAsync(leaseMs, heartbeatIntervalMs, logTo: null, extra);
+
+    /// <summary>A session whose agent writes its output to <paramref name="logTo"/> instead of the test.</summary>
+    public static async Task<AgentSession> StartAsync(int leaseMs, int heartbeatIntervalMs, string? logTo, string[] extra)
     {
         var director = await FakeDirector.StartAsync();
         director.LeaseMs = leaseMs;
         director.HeartbeatIntervalMs = heartbeatIntervalMs;
         var root = Directory.CreateTempSubdirectory("ubd-agent-test-").FullName;
-        var session = new AgentSession(director, root, extra);
+        var session = new AgentSession(director, root, logTo, extra);
         await session.WaitRegisteredAsync(1);
         return session;
     }
@@ -46,7 +52,7 @@ public sealed class AgentSession : IAsyncDisposable
     public void RestartAgent()
     {
         Agent.Dispose();
-        Agent = AgentProcess.Start(Director.Address, Data, _extra);
+        Agent = AgentProcess.Start(Director.Address, Data, _logTo, _extra);
     }
 
     public static InstanceRef Ref(string id, long epoch, int index = 0) => new("web-deployment", "web", index, id, epoch);

@@ -57,6 +57,9 @@ public sealed class FakeDirector : IAsyncDisposable
 
     public int Unauthorized => _unauthorized;
 
+    /// <summary>Time on the clock heartbeats are stamped with.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
     public static async Task<FakeDirector> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
