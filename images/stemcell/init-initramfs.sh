@@ -13,10 +13,13 @@ say() { echo "initramfs: $*" > /dev/console; }
 while read -r module; do insmod "/lib/modules/$module" 2>/dev/null; done < /lib/modules/order
 nbdroot=""
 attacher="nbd-attach"
+options="noatime"
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     nbdroot=*) nbdroot="${arg#nbdroot=}" ;;
     nbdattach=*) attacher="${arg#nbdattach=}" ;;
+    # A patch worker's leaf becomes an edition: no background zeroing of inode tables may land in it.
+    ubd.worker=1) options="noatime,noinit_itable" ;;
   esac
 done
 [ -n "$nbdroot" ] || { say "no nbdroot= on the kernel command line"; exec sh; }
@@ -37,7 +40,7 @@ until attach; do
 done
 # In ioctl mode nbd-client returns before its child has the device serving: retry briefly.
 tries=0
-until mount -t ext4 -o noatime /dev/nbd0 /newroot 2>/dev/null; do
+until mount -t ext4 -o "$options" /dev/nbd0 /newroot 2>/dev/null; do
   tries=$((tries + 1))
   [ "$tries" -lt 20 ] || { say "cannot mount the root"; exec sh; }
   sleep 0.5

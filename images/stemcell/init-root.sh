@@ -4,19 +4,30 @@
 # every 2 seconds, so a test can see the disk keep working across a server restart. When the boot
 # service named a director (ubd.director=), it starts the node agent, which registers with it and
 # runs the instances it is given (their state lives under /var/ubd, on the leaf too).
+# A patch worker (ubd.worker=1) keeps all of that in memory instead: its leaf becomes the next
+# edition of the image, so it must hold only what the patch script changes.
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 node="unknown"
 director=""
+worker=""
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     nbdroot=*) node="${arg##*/}" ;;
     ubd.director=*) director="${arg#ubd.director=}" ;;
+    ubd.worker=1) worker=1 ;;
   esac
 done
-mkdir -p /var/lib/node /var/log /var/ubd /tmp
+if [ -n "$worker" ]; then
+  for dir in /var/lib/node /var/log /var/ubd /tmp; do
+    mount -t tmpfs -o mode=0755 tmpfs "$dir" 2>/dev/null || { echo "UNIONBLOCK: worker cannot mount tmpfs on $dir" > /dev/console; poweroff -f; }
+  done
+  echo "UNIONBLOCK: patch worker node=$node: its state stays in memory" > /dev/console
+else
+  mkdir -p /var/lib/node /var/log /var/ubd /tmp
+fi
 boots=$(( $(cat /var/lib/node/boots 2>/dev/null || echo 0) + 1 ))
 echo "$boots" > /var/lib/node/boots
 echo "UNIONBLOCK-STAMP node=$node boot=$boots" > /var/lib/node/stamp

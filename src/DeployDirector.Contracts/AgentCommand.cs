@@ -31,6 +31,11 @@ public static class CommandKind
     /// <see cref="AgentCommand.Group"/> as <c>group.json</c> in the instance's directory (older versions are
     /// ignored) and runs each job's optional <c>bin/group-changed</c>.</summary>
     public const string UpdateGroup = "update_group";
+
+    /// <summary>A patch worker only (booted with <see cref="AgentProtocol.WorkerArgument"/>=1 on a fresh leaf): fetch the
+    /// patch archive (<c>patch.sh</c> and <c>files/</c>), run <c>patch.sh</c> as root against the node's own root
+    /// filesystem, answer with its exit code and output; after a success, sync, remount the root read-only and power off.</summary>
+    public const string RunPatch = "run_patch";
 }
 
 /// <summary>A command for an agent. <see cref="Instance"/> carries the epoch for fencing.</summary>

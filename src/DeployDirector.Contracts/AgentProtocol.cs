@@ -30,6 +30,11 @@ public static class AgentProtocol
     public const string CredentialArgument = "ubd.credential";
     public const string NodeArgument = "ubd.node";
 
+    /// <summary><c>ubd.worker=1</c>: the node is a patch worker. Its init keeps its own state (boot counter,
+    /// agent data, logs, /tmp) in memory, so its leaf holds only what the patch script changes, and its
+    /// agent accepts <see cref="CommandKind.RunPatch"/>, which every other node refuses.</summary>
+    public const string WorkerArgument = "ubd.worker";
+
     /// <summary>Longest long-poll the director holds open.</summary>
     public const int MaxWaitMs = 30_000;
 

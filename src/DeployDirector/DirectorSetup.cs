@@ -32,7 +32,11 @@ public sealed class DirectorSetup : IDisposable
         Context = context;
         Deployer = deployer;
         Supervisor = supervisor;
+        Patches = new Patching.PatchRunner(context);
     }
+
+    /// <summary>Scripted patches of root images, run in worker VMs.</summary>
+    public Patching.PatchRunner Patches { get; }
 
     /// <summary>The service groups' failover and balancing; the host starts its rounds.</summary>
     public ServiceGroups.ServiceGroupSupervisor Supervisor { get; }
@@ -51,9 +55,12 @@ public sealed class DirectorSetup : IDisposable
         var blobs = new Releases.BlobStore(Path.Combine(dataDirectory, "blobs"));
         var releases = new Releases.ReleaseCatalog(state.Raw, blobs);
         var archives = new InstanceArchives(new Releases.BlobStore(Path.Combine(dataDirectory, "instance-archives")), releases, blobs);
+        // Emulated nodes can be made whenever the server has boot files, whichever provider deployments
+        // use: patch workers are always QEMU VMs the server launches.
+        QemuProvider? qemu = options.Qemu is { } qemuOptions ? new QemuProvider(qemuOptions, tree, nodes) : null;
         IInfrastructureProvider provider = options.Provider switch
         {
-            "qemu" => new QemuProvider(options.Qemu ?? throw new ArgumentException("the qemu provider needs its options"), tree, nodes),
+            "qemu" => qemu ?? throw new ArgumentException("the qemu provider needs its options"),
             _ => new PxeProvider(),
         };
         var context = new DirectorContext
@@ -71,6 +78,7 @@ public sealed class DirectorSetup : IDisposable
             Log = log,
             NodeWait = options.NodeWait,
             Fence = new ServiceGroups.TreeStorageFence(tree),
+            Workers = qemu,
         };
         var deployer = new Deployer(context);
         hub.Registered += deployer.Adopt;
@@ -86,6 +94,7 @@ public sealed class DirectorSetup : IDisposable
         services.AddSingleton(Context.Tasks);
         services.AddSingleton(Context.Grants);
         services.AddSingleton(Supervisor);
+        services.AddSingleton(Patches);
     }
 
     public void Dispose()

@@ -28,6 +28,7 @@ public static class DirectorEndpoints
         MapStemcells(api.MapGroup("/stemcells").WithTags("stemcells"));
         MapTasks(api.MapGroup("/director/tasks").WithTags("director tasks"));
         api.MapServiceGroups();
+        api.MapPatches();
         app.MapAgentProtocol();
     }
 

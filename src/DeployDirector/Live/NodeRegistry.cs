@@ -52,9 +52,10 @@ public sealed class NodeRegistry
     }
 
     /// <summary>Records a node a provider is bringing up, with its labels, before it first boots.</summary>
-    public NodeAgentRecord Prepare(string mac, string provider, IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> endpoints)
+    /// <param name="worker">A patch worker: it is never placed on, never a spare.</param>
+    public NodeAgentRecord Prepare(string mac, string provider, IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string> endpoints, bool worker = false)
     {
-        var node = new NodeAgentRecord(mac, "", labels, provider, 0, 0, null, null, null, null, null) { Endpoints = endpoints };
+        var node = new NodeAgentRecord(mac, "", labels, provider, 0, 0, null, null, null, null, null) { Endpoints = endpoints, Worker = worker };
         lock (_writes)
         {
             _store.Begin().Put(node).Commit();

@@ -86,7 +86,7 @@ public sealed partial class Deployer
     private NodeFacts Facts(NodeAgentRecord node, string? heldBy) =>
         new(node.Mac, node.Labels, node.Cores, node.MemoryBytes, director.Hub.IsAlive(node.Mac), heldBy)
         {
-            Closed = node.Quiesced || director.Fence.IsFenced(node.Mac),
+            Closed = node.Quiesced || node.Worker || director.Fence.IsFenced(node.Mac),
             SpareFor = node.SpareFor,
         };
 

@@ -35,6 +35,9 @@ public sealed class DirectorContext
     /// <summary>Cuts dead nodes off their disks (service-group failover).</summary>
     public required ServiceGroups.IStorageFence Fence { get; init; }
 
+    /// <summary>Where patch workers come from (null: the server has no boot files, so it cannot launch VMs).</summary>
+    public Providers.Qemu.QemuProvider? Workers { get; init; }
+
     /// <summary>How long a deploy waits for nodes a provider is bringing up.</summary>
     public TimeSpan NodeWait { get; init; } = TimeSpan.FromMinutes(10);
 }

@@ -51,6 +51,9 @@ public sealed class InstanceArchives(BlobStore archives, ReleaseCatalog releases
         archives.Put(bytes);
     }
 
+    /// <summary>Stores a patch archive beside the instance archives (workers fetch it the same way); returns its SHA-256.</summary>
+    public string PutPatch(Stream archive) => archives.Put(archive);
+
     /// <summary>Opens a stored archive, or null.</summary>
     public Stream? Open(string sha256) => archives.Exists(sha256) ? archives.Open(sha256) : null;
 

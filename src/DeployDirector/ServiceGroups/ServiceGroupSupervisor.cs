@@ -119,7 +119,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
             // A node this director process has not heard from yet is given the time since the
             // process started: a director restart must not declare every node dead at once.
             TimeSpan since = _director.Hub.SinceLastSeen(node.Mac) ?? (now - _started);
-            nodes.Add(new NodeView(node.Mac, since, node.Quiesced, _director.Fence.IsFenced(node.Mac), Load(live), node.Labels, node.Cores, node.MemoryBytes,
+            nodes.Add(new NodeView(node.Mac, since, node.Quiesced || node.Worker, _director.Fence.IsFenced(node.Mac), Load(live), node.Labels, node.Cores, node.MemoryBytes,
                 held.GetValueOrDefault(node.Mac), node.SpareFor,
                 PreparedOn(live))
             {

@@ -27,4 +27,7 @@ public sealed record NodeAgentRecord(
 
     /// <summary>The group (DEPLOYMENT/GROUP) this node is a hot spare of: its jobs prepared, not started.</summary>
     public string? SpareFor { get; init; }
+
+    /// <summary>A patch worker the server launched for one patch: it takes no instance and is no spare.</summary>
+    public bool Worker { get; init; }
 }

@@ -11,6 +11,13 @@ internal sealed record AgentOptions
     public const string DefaultData = "/var/ubd";
     public const string DefaultReboot = "reboot -f";
 
+    /// <summary>How a patch worker ends: everything the script wrote reaches the leaf (sync, then a read-only
+    /// root, whose remount flushes the journal), then the VM powers off and the server freezes the leaf.</summary>
+    public const string DefaultPowerOff = "sync; mount -o remount,ro /; sync; poweroff -f";
+
+    /// <summary>Where a patch worker unpacks and runs a patch (tmpfs on a worker, so nothing of it lands in the leaf).</summary>
+    public const string DefaultPatchDirectory = "/tmp/ubd-patch";
+
     public required Uri Director { get; init; }
 
     public required string Credential { get; init; }
@@ -20,6 +27,13 @@ internal sealed record AgentOptions
     public required string DataDirectory { get; init; }
 
     public string RebootCommand { get; init; } = DefaultReboot;
+
+    /// <summary>Booted as a patch worker (<c>ubd.worker=1</c>, or <c>--worker 1</c>): only then is run_patch accepted.</summary>
+    public bool Worker { get; init; }
+
+    public string PowerOffCommand { get; init; } = DefaultPowerOff;
+
+    public string PatchDirectory { get; init; } = DefaultPatchDirectory;
 
     /// <summary>First restart delay of a job; doubles per quick failure (tests shorten it).</summary>
     public TimeSpan RestartBase { get; init; } = TimeSpan.FromSeconds(1);
@@ -80,6 +94,9 @@ internal sealed record AgentOptions
             Mac = mac.ToLowerInvariant(),
             DataDirectory = flags.GetValueOrDefault("data") ?? DefaultData,
             RebootCommand = flags.GetValueOrDefault("reboot-command") ?? DefaultReboot,
+            Worker = Pick(flags, "worker", kernel, AgentProtocol.WorkerArgument) == "1",
+            PowerOffCommand = flags.GetValueOrDefault("poweroff-command") ?? DefaultPowerOff,
+            PatchDirectory = flags.GetValueOrDefault("patch-dir") ?? DefaultPatchDirectory,
             RestartBase = Milliseconds(flags, "restart-base-ms") ?? TimeSpan.FromSeconds(1),
             HealthInterval = Milliseconds(flags, "health-interval-ms") ?? TimeSpan.FromSeconds(5),
             Console = flags.GetValueOrDefault("console") ?? "/dev/console",

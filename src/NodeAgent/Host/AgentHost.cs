@@ -45,7 +45,7 @@ internal sealed class AgentHost(AgentOptions options, TextWriter log)
         [
             new Prepare(context), new Apply(context), new Start(context), new Stop(context),
             new RunErrand(context), new GetState(context), new FetchLogs(context), new Reboot(context),
-            new UpdateGroup(context),
+            new UpdateGroup(context), new RunPatch(context),
         ];
         var dispatcher = new CommandDispatcher(context, new EpochStore(paths), actions, cancellation);
         log.WriteLine($"ubd-agent {Version}: node {options.Mac}, director {options.Director}, data {paths.Root}, {instances.All.Count} instance(s) on disk");

@@ -8,9 +8,20 @@ internal static class ScriptRunner
     /// <summary>How long output may keep coming after the script exits (a background child holding the pipe).</summary>
     private static readonly TimeSpan s_outputGrace = TimeSpan.FromSeconds(1);
 
-    public static async Task<ScriptResult> RunAsync(JobEnvironment environment, string script, TimeSpan timeout, int maxOutput, CancellationToken cancellation)
+    public static Task<ScriptResult> RunAsync(JobEnvironment environment, string script, TimeSpan timeout, int maxOutput, CancellationToken cancellation) =>
+        RunAsync(environment, script, timeout, maxOutput, null, cancellation);
+
+    /// <param name="variables">More environment variables for the script (a patch's), or null.</param>
+    public static async Task<ScriptResult> RunAsync(JobEnvironment environment, string script, TimeSpan timeout, int maxOutput,
+        IReadOnlyDictionary<string, string>? variables, CancellationToken cancellation)
     {
-        using var process = Process.Start(environment.StartInfo(script, appendTo: null))
+        var start = environment.StartInfo(script, appendTo: null);
+        foreach (var (name, value) in variables ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)
             ?? throw new InvalidOperationException($"{script} did not start");
         var tail = new TailBuffer(maxOutput);
         var reading = CopyAsync(process.StandardOutput.BaseStream, tail);

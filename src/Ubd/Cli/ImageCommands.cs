@@ -11,7 +11,7 @@ internal static class ImageCommands
     {
         var image = new Command("image", "Import editions, list the tree, diff, reconcile")
         {
-            Import(), List(), Editions(), Diff(), Reconcile(),
+            Import(), List(), Editions(), Diff(), Reconcile(), PatchCommand.Build(),
         };
         return image;
     }
@@ -47,12 +47,41 @@ internal static class ImageCommands
             TextTable.Layers);
     }
 
-    private static Command Editions() => ApiCommand.Create("editions", "List lineages and their editions", [],
-        (_, api, _) => api.Get("/editions"),
-        lineages => TextTable.Render(lineages, "no editions yet",
-            ("LINEAGE", l => l.Str("lineage")),
-            ("LATEST", l => l.Str("latest")),
-            ("EDITIONS", l => string.Join(' ', l.GetProperty("editions").EnumerateArray().Select(e => e.GetString())))));
+    private static Command Editions()
+    {
+        Argument<string?> lineage = new("LINEAGE") { Description = "Show this lineage's editions one by one, with what made each (a patch's script, files and output)", Arity = ArgumentArity.ZeroOrOne };
+        return ApiCommand.Create("editions", "List lineages and their editions; with LINEAGE, each edition and its provenance", [lineage],
+            async (r, api, _) => r.GetValue(lineage) is { } one ? await EditionsOf(api, one).ConfigureAwait(false) : await api.Get("/editions").ConfigureAwait(false),
+            editions => editions.GetArrayLength() > 0 && editions[0].TryGetProperty("kind", out _)
+                ? TextTable.Render(editions, "no editions",
+                    ("EDITION", e => e.Str("name")), ("PARENT", e => e.Str("parent")), ("CREATED", e => e.Str("created")), ("MADE BY", MadeBy))
+                : TextTable.Render(editions, "no editions yet",
+                    ("LINEAGE", l => l.Str("lineage")),
+                    ("LATEST", l => l.Str("latest")),
+                    ("EDITIONS", l => string.Join(' ', l.GetProperty("editions").EnumerateArray().Select(e => e.GetString())))));
+    }
+
+    /// <summary>The layers of one lineage, oldest edition first.</summary>
+    private static async Task<JsonElement> EditionsOf(ApiClient api, string lineage)
+    {
+        JsonElement layers = await api.Get("/layers").ConfigureAwait(false);
+        JsonElement[] editions = [.. layers.EnumerateArray()
+            .Where(l => l.TryGetProperty("lineage", out JsonElement of) && of.ValueKind == JsonValueKind.String && of.GetString() == lineage)
+            .OrderBy(l => l.GetProperty("edition").GetInt32())];
+        return editions.Length > 0 ? JsonSerializer.SerializeToElement(editions)
+            : throw new ApiException(404, "not found", $"no lineage named '{lineage}'; 'ubd image editions' lists them");
+    }
+
+    /// <summary>A patched edition's labels, in a line: which script, which files, over what, and its output's tail.</summary>
+    private static string MadeBy(JsonElement edition)
+    {
+        if (!edition.TryGetProperty("labels", out JsonElement labels) || !labels.TryGetProperty("patch.script-sha256", out JsonElement script))
+        {
+            return "-";
+        }
+        string Label(string key) => labels.TryGetProperty(key, out JsonElement value) ? value.GetString() ?? "" : "";
+        return $"patch: script sha256 {script.GetString()![..12]}…, {Label("patch.files")} file(s) (sha256 {Label("patch.files-sha256")[..Math.Min(12, Label("patch.files-sha256").Length)]}…) over {Label("patch.parent")}, exit {Label("patch.exit")}, worker {Label("patch.worker")} at {Label("patch.at")}; output: {Label("patch.output")}";
+    }
 
     private static Command Diff()
     {

@@ -92,23 +92,54 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
             ? [.. Directory.GetFiles(options.StateDirectory, "*.json").Select(f => JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(f))!)]
             : [];
 
-    private string Launch(InstanceGroup group, string layer)
+    private string Launch(InstanceGroup group, string layer) =>
+        Launch(layer, group.Placement.Labels, group.Resources.MemoryBytes, group.Resources.Cores, kernelArgs: null, worker: false);
+
+    /// <summary>
+    /// Starts a patch worker: a VM on a fresh leaf over <paramref name="layer"/>, booted with
+    /// <c>ubd.worker=1</c> (its init keeps its own state off the leaf, its agent takes run_patch), and
+    /// recorded as a worker so the director never places an instance on it. Returns its MAC.
+    /// </summary>
+    public string LaunchWorker(string layer)
+    {
+        lock (_launch)
+        {
+            Directory.CreateDirectory(options.StateDirectory);
+            return Launch(layer, new Dictionary<string, string>(), 0, 1, $"{DeployDirector.Contracts.AgentProtocol.WorkerArgument}=1", worker: true);
+        }
+    }
+
+    /// <summary>The serial console log of a VM this provider made (where its boot can be read).</summary>
+    public string ConsoleOf(string mac) => Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.console.log");
+
+    /// <summary>True once a VM this provider made is no longer running (it powered off, or was killed).</summary>
+    public bool HasStopped(string mac)
+    {
+        string file = StateFile(mac);
+        return !File.Exists(file) || !Alive(JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(file))!.Pid);
+    }
+
+    private string Launch(string layer, IReadOnlyDictionary<string, string> labels, long memoryBytes, int cores, string? kernelArgs, bool worker)
     {
         int number = NextNumber();
         string mac = $"52:54:00:d1:{number >> 8:x2}:{number & 0xff:x2}";
         var forwards = options.ForwardPorts.ToDictionary(p => p.ToString(CultureInfo.InvariantCulture), _ => $"127.0.0.1:{FreePort()}", StringComparer.Ordinal);
         tree.RegisterNode(mac, layer);
-        nodes.Prepare(mac, Name, group.Placement.Labels, forwards);
-        string console = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.console.log");
+        if (kernelArgs is not null)
+        {
+            tree.SetNode(mac, null, kernelArgs);
+        }
+        nodes.Prepare(mac, Name, labels, forwards, worker);
+        string console = ConsoleOf(mac);
         string pidFile = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.pid");
         // Each VM has its own user network; distinct guest addresses keep instance addresses distinct.
         string nic = $"user,id=net0,model=e1000,mac={mac},bootfile={options.BootUrl()},net=10.0.2.0/24,dhcpstart=10.0.2.{20 + (number % 200)}"
             + string.Concat(forwards.Select(f => $",hostfwd=tcp:{f.Value}-:{f.Key}"));
-        long memory = Math.Max(options.MemoryMiB, (group.Resources.MemoryBytes + (1 << 20) - 1) >> 20);
+        long memory = Math.Max(options.MemoryMiB, (memoryBytes + (1 << 20) - 1) >> 20);
         string monitor = Path.Combine(options.StateDirectory, $"{mac.Replace(':', '-')}.monitor");
         string[] arguments =
         [
-            "-m", memory.ToString(CultureInfo.InvariantCulture), "-smp", Math.Max(1, group.Resources.Cores).ToString(CultureInfo.InvariantCulture),
+            "-m", memory.ToString(CultureInfo.InvariantCulture), "-smp", Math.Max(1, cores).ToString(CultureInfo.InvariantCulture),
             "-display", "none", "-boot", "n", "-serial", $"file:{console}", "-nic", nic,
             // The human monitor on a socket: operators (and tests) cut a node's link or reset it there.
             "-monitor", $"unix:{monitor},server,nowait",
