@@ -54,16 +54,16 @@ public sealed class PatchRunner
     /// <summary>Checks the request and the archive, stores the archive, and starts the patch task.</summary>
     public DirectorTaskRecord Start(string lineage, Stream archive, TimeSpan? scriptTimeout)
     {
-        QemuProvider workers = _director.Workers ?? throw new DirectorException(DirectorError.Unavailable,
-            "patches run in a worker VM that a running server launches from its boot files: start 'ubd serve --boot-files DIR --boot-edition EDITION' (the stem cell's kernel and initramfs) and patch with --server");
         TimeSpan timeout = scriptTimeout ?? DefaultScriptTimeout;
-        if (timeout <= TimeSpan.Zero || timeout > MaxScriptTimeout)
+        if (timeout < TimeSpan.FromSeconds(1) || timeout > MaxScriptTimeout)
         {
             throw new DirectorException(DirectorError.Invalid, $"the script timeout must be between 1 s and {MaxScriptTimeout.TotalHours:0} h");
         }
         LayerRecord parent = _director.Tree.LatestEdition(lineage)
             ?? throw new DirectorException(DirectorError.NotFound, $"no lineage named '{lineage}'; 'ubd image editions' lists them");
         PatchArchive contents = PatchArchive.Read(archive, MaxArchiveBytes);
+        QemuProvider workers = _director.Workers ?? throw new DirectorException(DirectorError.Unavailable,
+            "patches run in a worker VM that a running server launches from its boot files: start 'ubd serve --boot-files DIR --boot-edition EDITION' (the stem cell's kernel and initramfs) and patch with --server");
         archive.Position = 0;
         string sha = _director.Archives.PutPatch(archive);
         var plan = new PatchPlan(lineage, parent.Name, sha, archive.Length, contents, timeout);
@@ -78,10 +78,10 @@ public sealed class PatchRunner
             ?? throw new DirectorException(DirectorError.NotFound, $"the lineage '{plan.Lineage}' was deleted before the patch started");
         task.Step("worker", $"launching a worker VM on a fresh leaf over {parent}");
         string mac = Tree(() => workers.LaunchWorker(parent));
-        string leaf = _director.Tree.Node(mac).Leaf;
         bool published = false;
         try
         {
+            string leaf = Tree(() => _director.Tree.Node(mac).Leaf);
             var clock = Stopwatch.StartNew();
             await WaitForAgentAsync(task, workers, mac).ConfigureAwait(false);
             double bootSeconds = clock.Elapsed.TotalSeconds;
@@ -99,6 +99,13 @@ public sealed class PatchRunner
             task.Step("script", string.Create(CultureInfo.InvariantCulture, $"patch.sh exited with code 0 after {scriptSeconds:0.0} s"));
 
             await WaitForPowerOffAsync(task, workers, mac).ConfigureAwait(false);
+            // Other ways of publishing (an import, a reconcile) do not take the lineage's patch lock: an
+            // edition published meanwhile would be silently dropped from "latest" by this one.
+            if (_director.Tree.LatestEdition(plan.Lineage)?.Name is { } latest && latest != parent)
+            {
+                throw new DirectorException(DirectorError.Conflict,
+                    $"{latest} was published while the patch ran over {parent}, so this patch would drop it; nothing was published: patch again (it runs over {latest})");
+            }
             task.Step("publish", $"the worker powered off; freezing its leaf into the next edition of {plan.Lineage}");
             LayerRecord edition = Tree(() => _director.Tree.Freeze(leaf, plan.Lineage));
             published = true;

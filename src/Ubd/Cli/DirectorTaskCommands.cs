@@ -12,7 +12,7 @@ internal static class DirectorTaskCommands
         Option<string?> deployment = new("--deployment") { Description = "Only this deployment's tasks", HelpName = "NAME" };
         return new Command("director", "The deployment director's tasks")
         {
-            new Command("task", "Deploys, deletes and errands: queued, processing, cancelling, cancelled, done or error")
+            new Command("task", "Deploys, deletes, errands and image patches: queued, processing, cancelling, cancelled, done or error")
             {
                 ApiCommand.Create("list", "Recent director tasks, newest first", [deployment],
                     (r, api, _) => api.Get("/director/tasks" + (r.GetValue(deployment) is { } d ? $"?deployment={ApiCommand.Escape(d)}" : "")),

@@ -145,7 +145,18 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
             "-monitor", $"unix:{monitor},server,nowait",
             "-daemonize", "-pidfile", pidFile,
         ];
-        int pid = Run(arguments, pidFile);
+        int pid;
+        try
+        {
+            pid = Run(arguments, pidFile);
+        }
+        catch (DirectorException)
+        {
+            // Nothing boots: the node and its leaf, made for it above, go again.
+            nodes.Remove(mac);
+            tree.ForgetNode(mac, deleteLeaf: true);
+            throw;
+        }
         File.WriteAllText(StateFile(mac), JsonSerializer.Serialize(new QemuMachine(mac, pid, console, forwards) { Arguments = arguments, Monitor = monitor }));
         return mac;
     }
@@ -174,7 +185,16 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
         {
             start.ArgumentList.Add(argument);
         }
-        using Process process = Process.Start(start) ?? throw new DirectorException(DirectorError.Unavailable, "qemu-system-x86_64 did not start; run ./setup.sh");
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception missing)
+        {
+            throw new DirectorException(DirectorError.Unavailable, $"qemu-system-x86_64 could not be started ({missing.Message}); run ./setup.sh");
+        }
+        using Process process = started ?? throw new DirectorException(DirectorError.Unavailable, "qemu-system-x86_64 did not start; run ./setup.sh");
         process.WaitForExit();
         if (process.ExitCode != 0 || !File.Exists(pidFile))
         {
