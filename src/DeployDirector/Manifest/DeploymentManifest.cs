@@ -41,8 +41,16 @@ public sealed record VariableDeclaration(string Name, string Type, SourcePositio
 
 /// <summary>BOSH's update block.</summary>
 /// <param name="MinAvailable">Service groups: the fewest running instances a rollout may leave (issue: rollouts).</param>
-public sealed record UpdatePolicy(int Canaries, MaxInFlight MaxInFlight, WatchTime CanaryWatchTime, WatchTime UpdateWatchTime, bool Serial, int? MinAvailable = null)
+/// <param name="PauseAfterCanaries">A rollout (a deploy that changes what nodes boot) stops after each group's
+/// canaries until an operator resumes it.</param>
+/// <param name="OnFailure">halt (leave the failed and the already moved as they are) or rollback (bring every
+/// instance the task changed back to the previous deploy, its nodes onto their previous editions).</param>
+public sealed record UpdatePolicy(int Canaries, MaxInFlight MaxInFlight, WatchTime CanaryWatchTime, WatchTime UpdateWatchTime, bool Serial, int? MinAvailable = null,
+    bool PauseAfterCanaries = false, string OnFailure = UpdatePolicy.Halt)
 {
+    public const string Halt = "halt";
+    public const string Rollback = "rollback";
+
     public static UpdatePolicy Default { get; } = new(1, new MaxInFlight(1, null), new WatchTime(1000, 30_000), new WatchTime(1000, 30_000), true);
 }
 
@@ -90,6 +98,10 @@ public sealed record InstanceGroup
     /// <summary>The group's own update block, when it overrides the deployment's.</summary>
     public UpdatePolicy? Update { get; init; }
 
+    /// <summary>What a node's own writes do when it moves to another edition: <see cref="LeafPolicies.Keep"/>
+    /// (its leaf goes along, over the new edition) or <see cref="LeafPolicies.Reset"/> (a fresh, empty leaf).</summary>
+    public string LeafPolicy { get; init; } = LeafPolicies.Keep;
+
     /// <summary>How lost members are noticed and their instances moved (errand groups keep the default, unused).</summary>
     public FailoverPolicy Failover { get; init; } = FailoverPolicy.Default;
 
@@ -136,3 +148,10 @@ public sealed record JobRef(
 
 /// <summary>Where a consumed link comes from: the published name of a link another group (or this one) provides.</summary>
 public sealed record LinkSource(string From, bool Optional, SourcePosition Position);
+
+/// <summary>The values of an instance group's <c>leaf_policy</c>.</summary>
+public static class LeafPolicies
+{
+    public const string Keep = "keep";
+    public const string Reset = "reset";
+}

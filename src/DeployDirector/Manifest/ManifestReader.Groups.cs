@@ -11,7 +11,7 @@ internal sealed partial class ManifestReader
 
     private static readonly string[] GroupKeys =
         ["name", "instances", "spares", "stemcell", "branch", "lifecycle", "placement", "resources", "update",
-            "failover", "balance", "autoscale", "ports", "jobs"];
+            "failover", "balance", "autoscale", "ports", "leaf_policy", "jobs"];
 
     private static readonly string[] PlacementKeys = ["labels", "failure_domain"];
     private static readonly string[] ResourceKeys = ["cores", "memory"];
@@ -41,6 +41,7 @@ internal sealed partial class ManifestReader
         string? stemcell = fields.Required("stemcell") is { } st ? ReadStemcellAlias(st) : null;
         string? branch = fields.Optional("branch") is { } b ? Named(b, "branch", ManifestNames.Lineage(), ManifestNames.LineageRule) : null;
         string? lifecycle = fields.Optional("lifecycle") is { } l ? OneOf(l, "lifecycle", Lifecycle.Service, Lifecycle.Errand) : Lifecycle.Service;
+        string? leafPolicy = fields.Optional("leaf_policy") is { } lp ? OneOf(lp, "leaf_policy", LeafPolicies.Keep, LeafPolicies.Reset) : LeafPolicies.Keep;
         if (lifecycle == Lifecycle.Errand && spares > 0)
         {
             _context.Error(fields.Optional("spares")!.Position, "an errand group keeps no hot spares: set 'spares' to 0 or remove it");
@@ -63,7 +64,7 @@ internal sealed partial class ManifestReader
             }
         }
         if (_context.ErrorCount != errors || name is null || instances is null || spares is null || stemcell is null || lifecycle is null
-            || policies is null || placement is null || resources is null)
+            || policies is null || placement is null || resources is null || leafPolicy is null)
         {
             return;
         }
@@ -79,6 +80,7 @@ internal sealed partial class ManifestReader
             Resources = resources,
             Jobs = jobs,
             Update = update,
+            LeafPolicy = leafPolicy,
             Failover = policies.Failover,
             Balance = policies.Balance,
             Autoscale = policies.Autoscale,

@@ -8,7 +8,7 @@ internal sealed partial class ManifestReader
 {
     public const int MaxWatchMs = 3_600_000;
 
-    private static readonly string[] UpdateKeys = ["canaries", "max_in_flight", "canary_watch_time", "update_watch_time", "serial", "min_available"];
+    private static readonly string[] UpdateKeys = ["canaries", "max_in_flight", "canary_watch_time", "update_watch_time", "serial", "min_available", "pause_after_canaries", "on_failure"];
 
     [GeneratedRegex(@"^([0-9]{1,4})%$")]
     private static partial Regex Percent();
@@ -30,11 +30,14 @@ internal sealed partial class ManifestReader
         WatchTime? updateWatch = fields.Optional("update_watch_time") is { } uw ? ReadWatchTime(uw, "update_watch_time") : inherited.UpdateWatchTime;
         bool? serial = fields.Optional("serial") is { } s ? Bool(s, "serial") : inherited.Serial;
         int? minAvailable = fields.Optional("min_available") is { } a ? Int(a, "min_available", 0, int.MaxValue) : inherited.MinAvailable;
-        if (_context.ErrorCount != errors || canaries is null || maxInFlight is null || canaryWatch is null || updateWatch is null || serial is null)
+        bool? pause = fields.Optional("pause_after_canaries") is { } pa ? Bool(pa, "pause_after_canaries") : inherited.PauseAfterCanaries;
+        string? onFailure = fields.Optional("on_failure") is { } f ? OneOf(f, "on_failure", UpdatePolicy.Halt, UpdatePolicy.Rollback) : inherited.OnFailure;
+        if (_context.ErrorCount != errors || canaries is null || maxInFlight is null || canaryWatch is null || updateWatch is null || serial is null
+            || pause is null || onFailure is null)
         {
             return null;
         }
-        return new UpdatePolicy(canaries.Value, maxInFlight, canaryWatch, updateWatch, serial.Value, minAvailable);
+        return new UpdatePolicy(canaries.Value, maxInFlight, canaryWatch, updateWatch, serial.Value, minAvailable, pause.Value, onFailure);
     }
 
     private MaxInFlight? ReadMaxInFlight(ManifestNode node)

@@ -10,6 +10,9 @@ namespace ImageTree.Tree;
 public sealed record NodeRecord(string Mac, string Leaf, DateTimeOffset FirstSeen, DateTimeOffset? LastBoot, int Boots, string? Edition, string? KernelArgs)
 {
     public UnionBlock.Union.IoCounters Io { get; init; }
+
+    /// <summary>At its next boot the node gets a fresh, empty leaf (its writes are discarded) over the edition it boots.</summary>
+    public bool ResetLeafAtNextBoot { get; init; }
 }
 
 /// <summary>Boot settings for every node of a group (the lineage its leaf sits on).</summary>
@@ -33,6 +36,9 @@ public sealed record NodeInfo(
 {
     /// <summary>The node's fence when it is fenced (its leaf refuses it), else null.</summary>
     public NodeFence? Fence { get; init; }
+
+    /// <summary>Its next boot gives it a fresh, empty leaf.</summary>
+    public bool ResetLeafAtNextBoot { get; init; }
 }
 
 /// <summary>What a booting node gets: its leaf (the NBD export) and its kernel arguments.</summary>
@@ -95,7 +101,15 @@ public sealed partial class ImageTreeService
             node = FindNode(mac) ?? Register(mac, defaultEdition, out registered);
             LayerRecord leaf = Layers.Find(node.Leaf) ?? Layers.CreateLeaf(node.Leaf, Resolve(defaultEdition).Name);
             RemoveAttachments([leaf.Id]);
-            movedTo = MoveForBoot(node, leaf);
+            if (node.ResetLeafAtNextBoot && !Layers.IsOpen(leaf))
+            {
+                movedTo = ResetForBoot(node, leaf);
+                node = node with { ResetLeafAtNextBoot = false };
+            }
+            else
+            {
+                movedTo = MoveForBoot(node, leaf);
+            }
             node = node with { Boots = node.Boots + 1, LastBoot = DateTimeOffset.UtcNow };
             SaveNode(node);
         }
@@ -209,6 +223,39 @@ public sealed partial class ImageTreeService
         return new NodeRecord(mac, leaf, DateTimeOffset.UtcNow, null, 0, null, null);
     }
 
+    /// <summary>
+    /// Marks a node's leaf to be replaced by an empty one at the node's next boot (a stateless node moving to
+    /// a new edition: nothing it wrote comes along). The old leaf stays as it is until that boot, so a node
+    /// that never reboots loses nothing.
+    /// </summary>
+    public NodeInfo ResetLeafAtNextBoot(string mac)
+    {
+        NodeRecord node = FindNode(NormalizeMac(mac)) ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac}; 'ubd node list' shows the known ones");
+        if (Layers.Find(node.Leaf) is { Protected: true } leaf)
+        {
+            throw new StoreException(StoreErrorKind.Protected, $"'{leaf.Name}' is protected, so its writes cannot be discarded; unprotect it first (ubd layer set {leaf.Name} --protect false)");
+        }
+        lock (_policy)
+        {
+            node = (FindNode(node.Mac) ?? node) with { ResetLeafAtNextBoot = true };
+            SaveNode(node);
+        }
+        Publish("node.updated", node.Leaf, "a fresh, empty leaf at the next boot");
+        return Describe(node);
+    }
+
+    /// <summary>Replaces the leaf by an empty one (same name and quotas) over the edition this boot should see.</summary>
+    private string ResetForBoot(NodeRecord node, LayerRecord leaf)
+    {
+        LayerRecord parent = Layers.Get(leaf.ParentId!.Value)!;
+        string? wanted = node.Edition ?? (GroupOf(parent) is { } group ? BootGroup(group)?.Edition : null);
+        LayerRecord target = leaf.NextBootParentId is { } pending ? Layers.Get(pending)! : wanted is not null ? Resolve(wanted) : parent;
+        _deletion.Delete([leaf]);
+        RemoveAttachments([leaf.Id]);
+        Layers.CreateLeaf(leaf.Name, target.Name, leaf.QuotaBytes, leaf.SoftQuotaBytes);
+        return target.Name;
+    }
+
     /// <summary>Moves the leaf onto the edition this boot should see, if it differs; returns its name.</summary>
     private string? MoveForBoot(NodeRecord node, LayerRecord leaf)
     {
@@ -233,6 +280,7 @@ public sealed partial class ImageTreeService
             leaf is not null && IsAttached(leaf), io.Read, io.Read - io.ReadFromLeaf, io.Written, node.Edition, KernelArgsFor(node))
         {
             Fence = FenceOf(node.Mac),
+            ResetLeafAtNextBoot = node.ResetLeafAtNextBoot,
         };
     }
 

@@ -68,6 +68,31 @@ public sealed partial class ImageTreeService
         return edition;
     }
 
+    /// <summary>
+    /// What a move of <paramref name="name"/> onto <paramref name="to"/> would collide with, without moving
+    /// anything: the extents the layer wrote itself that the new parent also changed against the current
+    /// one (the refresh's conflict report; a rollout shows it before any node moves). No conflicts when
+    /// the layer already sits on <paramref name="to"/>.
+    /// </summary>
+    public RefreshConflicts Conflicts(string name, string to)
+    {
+        LayerRecord layer = Resolve(name);
+        LayerRecord target = Resolve(to);
+        if (layer.Kind == LayerKind.Root || !target.IsFrozen)
+        {
+            throw new StoreException(StoreErrorKind.WrongKind, layer.Kind == LayerKind.Root
+                ? $"'{layer.Name}' is a root; it has no parent to move" : $"'{target.Name}' is a leaf; a layer moves only onto a frozen edition");
+        }
+        LayerRecord parent = ParentOf(layer);
+        if (parent.Id == target.Id)
+        {
+            return new RefreshConflicts(layer.Name, parent.Name, target.Name, [], 0);
+        }
+        DiffResult changed = _diff.Diff(parent.Name, target.Name);
+        ChangedExtent[] conflicts = [.. Intersect(changed.Extents, Layers.OwnBlocksOf(layer))];
+        return new RefreshConflicts(layer.Name, parent.Name, target.Name, conflicts, conflicts.Sum(c => c.Length));
+    }
+
     /// <summary>Folds a leaf into a new edition of its parent's lineage (the leaf goes on over it).</summary>
     public LayerRecord Reconcile(string leaf)
     {

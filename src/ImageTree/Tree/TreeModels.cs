@@ -46,6 +46,9 @@ public sealed record RefreshResult(
     IReadOnlyList<ChangedExtent> Conflicts,
     long ConflictBytes);
 
+/// <summary>A move not made: the layer's own extents its new parent also changed.</summary>
+public sealed record RefreshConflicts(string Layer, string From, string To, IReadOnlyList<ChangedExtent> Extents, long Bytes);
+
 /// <summary>What a delete removed.</summary>
 public sealed record DeleteResult(IReadOnlyList<string> Deleted, long FreedBytes);
 
