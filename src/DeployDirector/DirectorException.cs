@@ -1,7 +1,7 @@
 namespace DeployDirector;
 
 /// <summary>An operation the director refuses; the message says what to do. Mapped to HTTP status in one place.</summary>
-public sealed class DirectorException(DirectorError kind, string message) : Exception(message)
+public class DirectorException(DirectorError kind, string message) : Exception(message)
 {
     public DirectorError Kind { get; } = kind;
 }

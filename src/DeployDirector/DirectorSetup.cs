@@ -82,7 +82,9 @@ public sealed class DirectorSetup : IDisposable
         };
         var deployer = new Deployer(context);
         hub.Registered += deployer.Adopt;
-        return new DirectorSetup(context, deployer, new ServiceGroups.ServiceGroupSupervisor(context, deployer, options.SupervisorInterval));
+        var setup = new DirectorSetup(context, deployer, new ServiceGroups.ServiceGroupSupervisor(context, deployer, options.SupervisorInterval));
+        deployer.ResumeInterruptedRollouts();
+        return setup;
     }
 
     public void AddTo(IServiceCollection services)

@@ -55,6 +55,10 @@ public static class DirectorEndpoints
         deployments.MapGet("/{name}/instances/{group}/{index:int}/logs", async (Deployer deployer, string name, string group, int index, CancellationToken cancellation) =>
             Results.Text(await deployer.LogsAsync(name, group, index, cancellation).ConfigureAwait(false)))
             .WithSummary("The tail of the instance's job logs, fetched from its agent");
+        deployments.MapPost("/{name}/rollouts", (Deployer deployer, string name, RolloutRequest request) => Accepted(deployer.Rollout(name, To(request))))
+            .WithSummary("Roll the deployment onto an edition (a task): canaries, batches and watch times of its update block, pause_after_canaries, on_failure halt or rollback");
+        deployments.MapPost("/{name}/rollouts/plan", (Deployer deployer, string name, RolloutRequest request) => deployer.PlanRollout(name, To(request)))
+            .WithSummary("A rollout's batches per group and the node writes the new edition collides with; writes nothing");
         deployments.MapPost("/{name}/errands/{group}", (Deployer deployer, string name, string group) => Accepted(deployer.RunErrand(name, group)))
             .WithSummary("Run an errand group's instances to completion (a task; the result has exit codes and output)");
     }
@@ -94,6 +98,14 @@ public static class DirectorEndpoints
             .WithSummary("One task with its events and result");
         tasks.MapGet("/{id:long}/events", (HttpContext context, DirectorTasks all, long id) => StreamEventsAsync(context, all, id))
             .WithSummary("The task's events as a server-sent event stream, until it ends");
+        tasks.MapPost("/{id:long}/pause", (DirectorTasks all, long id) =>
+            all.Pause(id) ? Results.Accepted($"{Prefix}/director/tasks/{id}", all.Find(id))
+            : Results.Problem(statusCode: 409, title: "not running", detail: $"task {id} has ended (or does not exist); nothing to pause"))
+            .WithSummary("Pause a task at its next pause point (a rollout, between batches)");
+        tasks.MapPost("/{id:long}/resume", (DirectorTasks all, long id) =>
+            all.Resume(id) ? Results.Accepted($"{Prefix}/director/tasks/{id}", all.Find(id))
+            : Results.Problem(statusCode: 409, title: "not running", detail: $"task {id} has ended (or does not exist); nothing to resume"))
+            .WithSummary("Let a paused task go on");
         tasks.MapPost("/{id:long}/cancel", (DirectorTasks all, long id) =>
             all.Cancel(id) ? Results.Accepted($"{Prefix}/director/tasks/{id}", all.Find(id))
             : Results.Problem(statusCode: 409, title: "not running", detail: $"task {id} has ended (or does not exist); nothing to cancel"))
@@ -116,6 +128,9 @@ public static class DirectorEndpoints
         DirectorTaskRecord done = tasks.Find(id)!;
         await context.Response.WriteAsync($"event: done\ndata: {System.Text.Json.JsonSerializer.Serialize(done, DirectorJson.Options)}\n\n", context.RequestAborted).ConfigureAwait(false);
     }
+
+    private static string To(RolloutRequest request) =>
+        string.IsNullOrWhiteSpace(request.To) ? throw new DirectorException(DirectorError.Invalid, "say which edition to roll out: {\"to\": \"EDITION\"}") : request.To;
 
     private static IResult Accepted(DirectorTaskRecord task) => Results.Accepted($"{Prefix}/director/tasks/{task.Id}", task);
 

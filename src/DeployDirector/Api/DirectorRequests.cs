@@ -8,3 +8,6 @@ public sealed record LabelsRequest(IReadOnlyDictionary<string, string?> Labels);
 
 /// <summary>Makes a stem-cell node a hot spare of the service group DEPLOYMENT/GROUP.</summary>
 public sealed record SpareRequest(string? Group);
+
+/// <summary>A rollout's target: an edition (or a lineage, for its latest).</summary>
+public sealed record RolloutRequest(string? To);

@@ -36,6 +36,12 @@ public static class DeployPlanner
             var reference = new InstanceRef(input.Manifest.Name, group.Name, placed.Index, existing?.Id ?? ProvisionalId(group.Name, placed.Index), 0);
             RenderedArchive archive = render(new RenderInput(reference, group, input.Addresses.GetValueOrDefault(placed.Node, "0.0.0.0"), links));
             (ChangeAction action, string reason) = Decide(existing, placed, archive);
+            if (action == ChangeAction.Keep && input.NodeEditions.TryGetValue(placed.Node, out string? boots)
+                && (!input.GroupEditions.TryGetValue(group.Name, out string? wanted) || wanted != boots))
+            {
+                // The same jobs on another edition: a rollout. The node moves at a reboot, then runs them again.
+                (action, reason) = (ChangeAction.Update, $"boots {boots}; moves onto {wanted ?? layer} at a reboot");
+            }
             changes.Add(new InstanceChange(group.Name, placed.Index, existing?.Id, action, placed.Node, placed.Moved ? existing?.Node : null, layer, reason) { Archive = archive });
         }
         changes.AddRange(placement.Removed.Select(r => new InstanceChange(r.Group, r.Index, r.Id, ChangeAction.Delete, r.Node, null, "", groups.ContainsKey(r.Group)

@@ -15,7 +15,15 @@ public sealed record PlanInput(
     IReadOnlyDictionary<string, IReadOnlyList<string>> Publishers,
     IReadOnlyList<InstanceRecord> Existing,
     IReadOnlyList<NodeFacts> Nodes,
-    IReadOnlyDictionary<string, string> Addresses);
+    IReadOnlyDictionary<string, string> Addresses)
+{
+    /// <summary>Node MAC → the edition its leaf sits on now (for the nodes that hold the deployment's instances).</summary>
+    public IReadOnlyDictionary<string, string> NodeEditions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Instance group → the edition its layer names now (a lineage resolved to its latest; absent when
+    /// the group's branch does not exist yet).</summary>
+    public IReadOnlyDictionary<string, string> GroupEditions { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>What rendering one instance needs beyond the manifest.</summary>
 /// <param name="Links">Published link name → the instances of the groups that provide it.</param>

@@ -9,8 +9,12 @@ public sealed partial class Deployer
     /// variables given and the passwords made for this deploy (stored only if the deploy runs).</summary>
     internal sealed record Prepared(string Yaml, string File, DeploymentManifest Manifest, PlanInput Input, IReadOnlyDictionary<string, string> Kept);
 
+    /// <summary>Editions and release versions fixed in advance: a rollout's target, or a rollback's previous deploy
+    /// (whose manifest may name a lineage whose latest edition has moved on since).</summary>
+    internal sealed record Pins(IReadOnlyDictionary<string, string> Stemcells, IReadOnlyDictionary<string, string> Releases);
+
     /// <summary>Validates the manifest against the director's catalog and gathers the plan's input; null with errors when invalid.</summary>
-    private Prepared? Prepare(string yaml, string file, IReadOnlyDictionary<string, string>? given, out IReadOnlyList<ManifestError> errors)
+    private Prepared? Prepare(string yaml, string file, IReadOnlyDictionary<string, string>? given, out IReadOnlyList<ManifestError> errors, Pins? pins = null)
     {
         ManifestPeek peek = ManifestPeek.Read(yaml);
         IReadOnlyDictionary<string, string> stored = peek.Name is null ? new Dictionary<string, string>() : director.Store.Variables(peek.Name);
@@ -33,17 +37,53 @@ public sealed partial class Deployer
         }
         manifest = Scaled(manifest);
         errors = [];
-        var stemcells = manifest.Stemcells.ToDictionary(s => s.Alias, s => director.Tree.Resolve(s.Edition).Name, StringComparer.Ordinal);
-        var releases = manifest.Releases.ToDictionary(r => r.Name, r => r.Version, StringComparer.Ordinal);
+        var stemcells = manifest.Stemcells.ToDictionary(s => s.Alias, s => director.Tree.Resolve(pins?.Stemcells.GetValueOrDefault(s.Alias) ?? s.Edition).Name, StringComparer.Ordinal);
+        var releases = manifest.Releases.ToDictionary(r => r.Name, r => pins?.Releases.GetValueOrDefault(r.Name) ?? r.Version, StringComparer.Ordinal);
         var layers = manifest.InstanceGroups.ToDictionary(g => g.Name, g => g.Branch ?? stemcells[g.Stemcell], StringComparer.Ordinal);
         var input = new PlanInput(manifest, stemcells, releases, layers, Publishers(manifest, releases), director.Store.Instances(manifest.Name), NodeFacts(), Addresses());
         return new Prepared(yaml, file, manifest, input, kept);
     }
 
     /// <summary>Plans against the current records and nodes (they change while a deploy runs).</summary>
-    private DeployPlan PlanNow(Prepared prepared) =>
-        DeployPlanner.Plan(prepared.Input with { Existing = director.Store.Instances(prepared.Manifest.Name), Nodes = NodeFacts(), Addresses = Addresses() },
-            input => director.Archives.Render(prepared.Manifest, prepared.Input.Releases, input));
+    private DeployPlan PlanNow(Prepared prepared)
+    {
+        IReadOnlyList<State.InstanceRecord> existing = director.Store.Instances(prepared.Manifest.Name);
+        return DeployPlanner.Plan(prepared.Input with
+        {
+            Existing = existing,
+            Nodes = NodeFacts(),
+            Addresses = Addresses(),
+            NodeEditions = NodeEditions(existing),
+            GroupEditions = GroupEditions(prepared.Input.GroupLayers),
+        }, input => director.Archives.Render(prepared.Manifest, prepared.Input.Releases, input));
+    }
+
+    /// <summary>Where the nodes holding these instances boot from now (their leaves' parents).</summary>
+    private Dictionary<string, string> NodeEditions(IReadOnlyList<State.InstanceRecord> instances)
+    {
+        var editions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string node in instances.Select(i => i.Node).OfType<string>().Distinct())
+        {
+            if (director.Tree.EditionOf(node) is { } edition)
+            {
+                editions[node] = edition;
+            }
+        }
+        return editions;
+    }
+
+    private Dictionary<string, string> GroupEditions(IReadOnlyDictionary<string, string> layers)
+    {
+        var editions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string group, string layer) in layers)
+        {
+            if (layer.Length > 0 && director.Tree.TryResolve(layer) is { } resolved)
+            {
+                editions[group] = resolved.Name;
+            }
+        }
+        return editions;
+    }
 
     /// <summary>Published link name → the groups providing it: every link a job's spec provides, under its
     /// manifest alias (<c>provides: {link: {as: name}}</c>) or its own name.</summary>

@@ -47,10 +47,27 @@ public sealed partial class Deployer(DirectorContext director)
         return new DeployOutcome(task, []);
     }
 
-    private async Task<string?> DeployAsync(Prepared prepared, TaskContext task)
+    private async Task<string?> DeployAsync(Prepared prepared, TaskContext task) =>
+        System.Text.Json.JsonSerializer.Serialize(await ConvergeAsync(prepared, task, DeployMode.Fresh).ConfigureAwait(false), Api.DirectorJson.Options);
+
+    /// <summary>
+    /// Brings the deployment to <paramref name="prepared"/>: the desired state is saved, nodes found and
+    /// assigned, and the groups updated batch by batch. When a group's update fails and its update block
+    /// says <c>on_failure: rollback</c>, the previous desired state is deployed again in the same task
+    /// (every instance this one changed goes back, its node onto its previous edition; the rest are
+    /// unchanged and get no command), and the task fails saying so.
+    /// </summary>
+    private async Task<DeploySummary> ConvergeAsync(Prepared prepared, TaskContext task, DeployMode mode)
     {
         DeploymentManifest manifest = prepared.Manifest;
-        SaveDesiredState(prepared);
+        DeploymentRecord? before = director.Store.Deployment(manifest.Name);
+        DeploymentRecord? previous = mode switch
+        {
+            DeployMode.Fresh => before is null ? null : before with { Previous = null },
+            DeployMode.Resume => before?.Previous,
+            _ => null,
+        };
+        SaveDesiredState(prepared, previous);
         EnsureBranches(prepared, task);
         DeployPlan plan = await WaitForNodesAsync(prepared, task).ConfigureAwait(false);
         task.Step("plan", Summary(plan));
@@ -58,16 +75,32 @@ public sealed partial class Deployer(DirectorContext director)
         Dictionary<(string, int), InstanceRecord> assigned = await AssignNodesAsync(prepared, plan, task).ConfigureAwait(false);
         // Render again now that every instance has its id, node and epoch: links see final values.
         DeployPlan final = PlanNow(prepared);
-        int done = 0;
+        ReportLeaves(final, manifest, task);
+        var tally = new UpdateTally { RollingBack = mode == DeployMode.Rollback, Resuming = mode == DeployMode.Resume };
         int total = final.Changes.Count(c => c.Action is ChangeAction.Create or ChangeAction.Update);
-        foreach (IReadOnlyList<InstanceGroup> wave in Waves(manifest))
+        try
         {
-            await Task.WhenAll(wave.Select(group => UpdateGroupAsync(group, manifest, final, assigned, task, () => Interlocked.Increment(ref done), total))).ConfigureAwait(false);
+            foreach (IReadOnlyList<InstanceGroup> wave in Waves(manifest))
+            {
+                await Task.WhenAll(wave.Select(group => UpdateGroupAsync(group, manifest, final, assigned, task, tally, total))).ConfigureAwait(false);
+            }
+        }
+        catch (GroupUpdateFailedException failed) when (failed.Policy.OnFailure == UpdatePolicy.Rollback && mode != DeployMode.Rollback)
+        {
+            if (previous is null)
+            {
+                throw new DirectorException(failed.Kind, $"{failed.Message}; on_failure is rollback, but {manifest.Name} had no earlier deploy to go back to");
+            }
+            task.Step("rollback", $"{failed.Message}; rolling back to revision {previous.Revision} ({Editions(previous.Stemcells)})");
+            Prepared back = PrepareRecorded(previous);
+            DeploySummary restored = await ConvergeAsync(back, task, DeployMode.Rollback).ConfigureAwait(false);
+            throw new DirectorException(failed.Kind,
+                $"{failed.Message}. Rolled back to revision {previous.Revision}: {restored.Updated} instance(s) restored ({restored.Moved} node(s) back on {Editions(previous.Stemcells)}), {restored.Kept} never touched");
         }
         int kept = final.Changes.Count(c => c.Action == ChangeAction.Keep);
         int deleted = plan.Changes.Count(c => c.Action == ChangeAction.Delete);
-        task.Step("done", $"{done} instance(s) created or updated, {kept} unchanged, {deleted} deleted", total, total);
-        return System.Text.Json.JsonSerializer.Serialize(new { deployment = manifest.Name, updated = done, kept, deleted }, Api.DirectorJson.Options);
+        task.Step("done", $"{tally.Updated} instance(s) created or updated ({tally.Moved} node(s) onto another edition), {kept} unchanged, {deleted} deleted", total, total);
+        return new DeploySummary(manifest.Name, tally.Updated, kept, deleted, tally.Moved, [.. tally.Batches]);
     }
 
     /// <summary>Instances leaving a node (deleted, or moving off a node that no longer fits) are stopped there
@@ -104,8 +137,9 @@ public sealed partial class Deployer(DirectorContext director)
 
     /// <summary>BOSH's update block for one group (<see cref="UpdateBatches"/>): canaries first (canary
     /// watch time), then batches of max_in_flight (update watch time), none taking the group below the
-    /// block's min_available. A failure halts the deploy.</summary>
-    private async Task UpdateGroupAsync(InstanceGroup group, DeploymentManifest manifest, DeployPlan plan, Dictionary<(string, int), InstanceRecord> assigned, TaskContext task, Func<int> progress, int total)
+    /// block's min_available. Between batches the task may pause (an operator's pause, or
+    /// pause_after_canaries once canaries run on a new edition). A failure halts the group.</summary>
+    private async Task UpdateGroupAsync(InstanceGroup group, DeploymentManifest manifest, DeployPlan plan, Dictionary<(string, int), InstanceRecord> assigned, TaskContext task, UpdateTally tally, int total)
     {
         UpdatePolicy policy = group.Update ?? manifest.Update;
         List<InstanceChange> changes = [.. plan.Changes.Where(c => c.Group == group.Name && c.Action is ChangeAction.Create or ChangeAction.Update)];
@@ -113,29 +147,51 @@ public sealed partial class Deployer(DirectorContext director)
         {
             return;
         }
+        if (tally.Resuming && plan.Changes.Any(c => c.Group == group.Name && c.Action == ChangeAction.Keep))
+        {
+            // A rollout interrupted by a restart: the instances already there were its canaries (and
+            // passed); the rest go on in batches, without canaries again.
+            policy = policy with { Canaries = 0 };
+        }
         int running = assigned.Values.Count(r => r.Group == group.Name && r.Status == InstanceStatus.Running);
         IReadOnlyList<UpdateBatch<InstanceChange>> batches = UpdateBatches.Plan(changes, change => TakesDown(change, assigned), group.Instances, running, policy, group.Name);
-        foreach (UpdateBatch<InstanceChange> batch in batches)
+        for (int b = 0; b < batches.Count; b++)
         {
+            UpdateBatch<InstanceChange> batch = batches[b];
+            string names = string.Join(", ", batch.Items.Select(c => $"{c.Group}/{c.Index}"));
+            await task.PausePointAsync($"{group.Name}: paused before {names}; 'ubd rollout resume {task.TaskId}' goes on, 'ubd rollout cancel {task.TaskId}' stops here").ConfigureAwait(false);
             WatchTime watch = batch.Canary ? policy.CanaryWatchTime : policy.UpdateWatchTime;
-            task.Step("update", $"{group.Name}: updating {string.Join(", ", batch.Items.Select(c => $"{c.Group}/{c.Index}"))}{(batch.Canary ? " (canary)" : "")}");
+            InstanceChange[] moving = [.. batch.Items.Where(MovesEdition)];
+            task.Step("update", $"{group.Name}: updating {names}{(batch.Canary ? " (canary)" : "")}");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             await Task.WhenAll(batch.Items.Select(async change =>
             {
                 InstanceRecord record = assigned[(change.Group, change.Index)];
                 try
                 {
-                    await _applier.ApplyAsync(record, change, watch, task).ConfigureAwait(false);
+                    await _applier.ApplyAsync(record, change, watch, group.LeafPolicy, task).ConfigureAwait(false);
                 }
-                catch (DirectorException)
+                catch (DirectorException failed)
                 {
                     director.Store.Begin().Put(record with { Status = InstanceStatus.Failed, UpdatedAt = director.Clock.GetUtcNow() }).Commit();
-                    throw;
+                    throw new GroupUpdateFailedException(group.Name, policy, failed);
                 }
-                int n = progress();
+                int n = tally.Done();
                 task.Step("update", $"{change.Group}/{change.Index} done", n, total);
             })).ConfigureAwait(false);
+            tally.Add(new BatchTiming(group.Name, [.. batch.Items.Select(c => $"{c.Group}/{c.Index}")], batch.Canary, Math.Round(clock.Elapsed.TotalSeconds, 1)), moving.Length);
+            if (batch.Canary && moving.Length > 0 && policy.PauseAfterCanaries && b + 1 < batches.Count && !tally.RollingBack)
+            {
+                task.PauseHere();
+                await task.PausePointAsync($"{group.Name}: canaries {names} run on {string.Join(", ", moving.Select(c => c.Layer).Distinct())} (pause_after_canaries); " +
+                    $"'ubd rollout resume {task.TaskId}' updates the rest, 'ubd rollout cancel {task.TaskId}' leaves them as they are").ConfigureAwait(false);
+            }
         }
     }
+
+    /// <summary>The change moves its node onto another edition (the node reboots): what a rollout is made of.</summary>
+    private bool MovesEdition(InstanceChange change) =>
+        change.Node is { } node && change.Layer.Length > 0 && director.Tree.Node(node).Edition != director.Tree.Resolve(change.Layer).Name;
 
     /// <summary>An update of an instance that runs on its node stops it there while it updates; a new
     /// instance, or one that moved to a new node, runs nowhere yet.</summary>
@@ -240,12 +296,14 @@ public sealed partial class Deployer(DirectorContext director)
         }
     }
 
-    private void SaveDesiredState(Prepared prepared)
+    /// <param name="previous">What a rollback of this deploy returns to (kept in the record, so a director
+    /// restart mid-rollout still knows it).</param>
+    private void SaveDesiredState(Prepared prepared, DeploymentRecord? previous)
     {
         DeploymentManifest manifest = prepared.Manifest;
-        DeploymentRecord? previous = director.Store.Deployment(manifest.Name);
+        DeploymentRecord? current = director.Store.Deployment(manifest.Name);
         DirectorStore.Change change = director.Store.Begin().Put(new DeploymentRecord(manifest.Name, prepared.Yaml, prepared.File,
-            prepared.Input.Stemcells, prepared.Input.Releases, (previous?.Revision ?? 0) + 1, director.Clock.GetUtcNow()));
+            prepared.Input.Stemcells, prepared.Input.Releases, (current?.Revision ?? 0) + 1, director.Clock.GetUtcNow()) { Previous = previous });
         foreach ((string key, string value) in prepared.Kept)
         {
             change.PutVariable(manifest.Name, key, value);

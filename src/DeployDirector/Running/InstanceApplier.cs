@@ -19,12 +19,13 @@ public sealed class InstanceApplier(DirectorContext director)
     /// <summary>How long a rebooting node may take to come back.</summary>
     public static readonly TimeSpan RebootTimeout = TimeSpan.FromMinutes(5);
 
-    public async Task<InstanceRecord> ApplyAsync(InstanceRecord record, InstanceChange change, WatchTime watch, TaskContext task)
+    /// <param name="leafPolicy">keep: the node's leaf goes onto the new layer with it; reset: an empty one.</param>
+    public async Task<InstanceRecord> ApplyAsync(InstanceRecord record, InstanceChange change, WatchTime watch, string leafPolicy, TaskContext task)
     {
         string node = record.Node!;
         RenderedArchive archive = change.Archive!;
         InstanceRef reference = archive.Spec.Instance with { Epoch = record.Epoch };
-        await EnsureLayerAsync(node, change.Layer, task).ConfigureAwait(false);
+        await EnsureLayerAsync(node, reference, change.Layer, leafPolicy == LeafPolicies.Reset, task).ConfigureAwait(false);
         director.Archives.Put(archive);
         director.Grants.Grant(node, archive.Sha256);
         if (HoldsPrepared(node, reference, archive))
@@ -88,15 +89,33 @@ public sealed class InstanceApplier(DirectorContext director)
         return true;
     }
 
-    private async Task EnsureLayerAsync(string node, string layer, TaskContext task)
+    private async Task EnsureLayerAsync(string node, InstanceRef reference, string layer, bool resetLeaf, TaskContext task)
     {
         NodeInfo info = director.Tree.Node(node);
         if (layer.Length == 0 || info.Edition == director.Tree.Resolve(layer).Name)
         {
             return;
         }
-        task.Step("update", $"{node} boots {info.Edition}; moving its leaf onto {layer} at a reboot");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (director.Hub.Find(node)?.Instances.Any(i => i.Instance.Id == reference.Id && i.Phase is InstancePhase.Running or InstancePhase.Failing) == true)
+        {
+            // The jobs' drain contract first (bin/drain may ask for time), as any stop: the reboot alone would only signal them.
+            task.Step("update", $"{reference.Group}/{reference.Index} on {node}: draining and stopping before the reboot");
+            CommandResult stopped = await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Stop, Instance = reference, TimeoutMs = 120_000 },
+                TimeSpan.FromSeconds(150), task.Cancellation).ConfigureAwait(false);
+            if (!stopped.Ok && stopped.Refusal != "unknown_instance")
+            {
+                throw new DirectorException(DirectorError.Unavailable, $"{reference.Group}/{reference.Index} on {node}: stop before the reboot failed: {stopped.Error}");
+            }
+        }
+        task.Step("update", resetLeaf
+            ? $"{node} boots {info.Edition}; a fresh leaf over {layer} at a reboot (leaf_policy reset: its writes are discarded)"
+            : $"{node} boots {info.Edition}; moving its leaf onto {layer} at a reboot");
         director.Tree.SetNode(node, layer, null);
+        if (resetLeaf)
+        {
+            director.Tree.ResetLeafAtNextBoot(node);
+        }
         string? bootId = director.Hub.Find(node)?.BootId;
         CommandResult result = await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Reboot }, TimeSpan.FromSeconds(60), task.Cancellation).ConfigureAwait(false);
         if (!result.Ok && result.Refusal != "agent_gone")
@@ -112,6 +131,7 @@ public sealed class InstanceApplier(DirectorContext director)
             }
             await Task.Delay(TimeSpan.FromMilliseconds(200), director.Clock, task.Cancellation).ConfigureAwait(false);
         }
+        task.Step("update", $"{node} is back on {director.Tree.Node(node).Edition} after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>

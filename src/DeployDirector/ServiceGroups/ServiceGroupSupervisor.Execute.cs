@@ -159,7 +159,7 @@ public sealed partial class ServiceGroupSupervisor
             InstanceChange change = _deployer.RenderFor(assigned)
                 ?? throw new DirectorException(DirectorError.Unavailable, $"{move.Instance} could not be rendered for {move.To} (is the deployment's release still uploaded?)");
             int high = (group?.Update ?? UpdatePolicy.Default).UpdateWatchTime.HighMs;
-            await _applier.ApplyAsync(assigned, change, new WatchTime(0, high), task).ConfigureAwait(false);
+            await _applier.ApplyAsync(assigned, change, new WatchTime(0, high), Manifest.LeafPolicies.Keep, task).ConfigureAwait(false);
             Events.Add(move.Group, "running", $"{move.Instance} runs on {move.To} (epoch {assigned.Epoch})");
             DropSpareCopies(move.To, assigned.Id);
         }

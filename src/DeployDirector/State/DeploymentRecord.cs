@@ -11,4 +11,9 @@ public sealed record DeploymentRecord(
     IReadOnlyDictionary<string, string> Stemcells,
     IReadOnlyDictionary<string, string> Releases,
     int Revision,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The desired state this one replaced (its own <see cref="Previous"/> dropped): what a rollback
+    /// returns to, even after a director restart in the middle of a rollout.</summary>
+    public DeploymentRecord? Previous { get; init; }
+}

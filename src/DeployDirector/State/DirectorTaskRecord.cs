@@ -1,6 +1,6 @@
 namespace DeployDirector.State;
 
-/// <summary>A long director operation: queued → processing → (cancelling →) done | error | cancelled.</summary>
+/// <summary>A long director operation: queued → processing (⇄ paused) → (cancelling →) done | error | cancelled.</summary>
 public sealed record DirectorTaskRecord(
     long Id,
     string Kind,
@@ -26,6 +26,9 @@ public enum DirectorTaskState
     Cancelled,
     Done,
     Error,
+
+    /// <summary>Waiting at a step for an operator's resume (a rollout after its canaries, or asked to pause).</summary>
+    Paused,
 }
 
 /// <summary>One step of a task, as operators see it.</summary>

@@ -37,8 +37,10 @@ public sealed class DirectorTasks
         _store = store;
         _clock = clock;
         _log = log;
+        var interrupted = new List<DirectorTaskRecord>();
         foreach (DirectorTaskRecord task in store.Tasks().Where(t => !t.Ended))
         {
+            interrupted.Add(task);
             store.Begin().Put(task with
             {
                 State = DirectorTaskState.Error,
@@ -46,6 +48,7 @@ public sealed class DirectorTasks
                 Error = "the director stopped while this task ran; its changes so far are kept — run it again to finish (deploys converge)",
             }).Commit();
         }
+        Interrupted = interrupted;
     }
 
     /// <summary>Starts <paramref name="work"/> as a task once <paramref name="deployment"/>'s lock is free.</summary>
@@ -95,6 +98,61 @@ public sealed class DirectorTasks
         }
         running.Cancellation.Cancel();
         return true;
+    }
+
+    /// <summary>Asks a running task to pause at its next pause point (between a rollout's batches); false
+    /// when it has ended (or never pauses: only work that calls <see cref="TaskContext.PausePointAsync"/> does).</summary>
+    public bool Pause(long id)
+    {
+        if (!_running.TryGetValue(id, out Running? running) || running.Record.Ended)
+        {
+            return false;
+        }
+        running.PauseRequested = true;
+        return true;
+    }
+
+    /// <summary>Lets a paused task go on (or cancels a pause asked for but not reached yet); false when it has ended.</summary>
+    public bool Resume(long id)
+    {
+        if (!_running.TryGetValue(id, out Running? running) || running.Record.Ended)
+        {
+            return false;
+        }
+        running.PauseRequested = false;
+        running.Resumed.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Tasks that were running when the director last stopped (marked failed at this start), with the
+    /// state they were in: work that can go on by itself (a rollout) starts again from them.</summary>
+    public IReadOnlyList<DirectorTaskRecord> Interrupted { get; }
+
+    /// <summary>Waits at a pause point while the task is asked to pause: the record says paused, the events
+    /// say why, and resume (or cancel) ends the wait.</summary>
+    internal async Task PausePointAsync(Running running, string why)
+    {
+        if (!running.PauseRequested)
+        {
+            return;
+        }
+        TaskCompletionSource resumed;
+        lock (running)
+        {
+            resumed = running.Resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            IReadOnlyList<TaskEvent> events = [.. running.Record.Events, new TaskEvent(_clock.GetUtcNow(), "paused", why, 0, 0)];
+            Save(running, running.Record with { State = DirectorTaskState.Paused, Events = events });
+        }
+        if (!running.PauseRequested)
+        {
+            resumed.TrySetResult(); // resumed between the check and the save
+        }
+        await resumed.Task.WaitAsync(running.Cancellation.Token).ConfigureAwait(false);
+        lock (running)
+        {
+            IReadOnlyList<TaskEvent> events = [.. running.Record.Events, new TaskEvent(_clock.GetUtcNow(), "resumed", "an operator resumed the task", 0, 0)];
+            Save(running, running.Record with { State = running.Record.State == DirectorTaskState.Cancelling ? DirectorTaskState.Cancelling : DirectorTaskState.Processing, Events = events });
+        }
     }
 
     /// <summary>Waits until the task ends (tests, CLI in process).</summary>
@@ -235,6 +293,11 @@ public sealed class DirectorTasks
 
         /// <summary>When the record was last written to the store (Stopwatch ticks).</summary>
         public long WrittenAt { get; set; }
+
+        /// <summary>An operator asked it to pause (or the work itself did, after a rollout's canaries).</summary>
+        public volatile bool PauseRequested;
+
+        public TaskCompletionSource Resumed { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource SwapChanged() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
     }

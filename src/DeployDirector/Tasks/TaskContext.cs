@@ -18,6 +18,12 @@ public sealed class TaskContext
 
     public CancellationToken Cancellation => _running.Cancellation.Token;
 
+    /// <summary>A place where the task may pause: waits here while an operator (or <see cref="PauseHere"/>) asked it to.</summary>
+    public Task PausePointAsync(string why) => _tasks.PausePointAsync(_running, why);
+
+    /// <summary>Pauses the task at its next pause point, as an operator's pause would.</summary>
+    public void PauseHere() => _running.PauseRequested = true;
+
     /// <summary>Records a step; throws when the task was cancelled (cancel takes effect at the next step).</summary>
     public void Step(string stage, string message, int progress = 0, int total = 0)
     {

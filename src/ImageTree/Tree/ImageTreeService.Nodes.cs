@@ -171,6 +171,10 @@ public sealed partial class ImageTreeService
     public IReadOnlyList<NodeInfo> Nodes() =>
         [.. _metadata.Scan(Key(NodePrefix)).Select(e => Describe(JsonSerializer.Deserialize<NodeRecord>(e.Value, MetadataJson.Options)!)).OrderBy(n => n.Leaf, StringComparer.Ordinal)];
 
+    /// <summary>The edition a node's leaf sits on now (what it runs), or null for an unknown node; cheaper than <see cref="Node"/>.</summary>
+    public string? EditionOf(string mac) =>
+        FindNode(NormalizeMac(mac)) is { } node && Layers.Find(node.Leaf) is { ParentId: { } parent } ? Layers.Get(parent)?.Name : null;
+
     public NodeInfo Node(string mac) =>
         Describe(FindNode(NormalizeMac(mac)) ?? throw new StoreException(StoreErrorKind.NotFound, $"no node with MAC {mac}; 'ubd node list' shows the known ones"));
 

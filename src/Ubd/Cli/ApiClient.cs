@@ -87,6 +87,7 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
     {
         long id = task.GetProperty("id").GetInt64();
         int shown = 0;
+        bool paused = false;
         JsonElement final = await Output.WithProgressAsync(label, 100, quiet, async progress =>
         {
             while (true)
@@ -105,6 +106,13 @@ internal sealed class ApiClient(HttpClient http) : IDisposable
                     }
                 }
                 shown = events.Length;
+                // A paused task waits for an operator: say so on a terminal too, where steps are not printed.
+                bool nowPaused = state.GetProperty("state").GetString() == "Paused";
+                if (nowPaused && !paused && !quiet && !Console.IsOutputRedirected && events.LastOrDefault(e => e.Str("stage") == "paused") is { ValueKind: JsonValueKind.Object } why)
+                {
+                    Console.Error.WriteLine($"\npaused: {why.Str("message")}");
+                }
+                paused = nowPaused;
                 if (state.GetProperty("state").GetString() is "Done" or "Error" or "Cancelled")
                 {
                     return state;

@@ -28,6 +28,7 @@ internal static class UbdCommandLine
             DeployCommands.Deployments(),
             DeployCommands.Instances(),
             DeployCommands.Errands(),
+            RolloutCommands.Build(),
             ReleaseCommands.Stemcells(),
             GroupCommands.Build(),
             DirectorTaskCommands.Build(),

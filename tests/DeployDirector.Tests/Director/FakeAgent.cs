@@ -313,6 +313,11 @@ public sealed class FakeAgent : IAsyncDisposable
                     // The node asks for its boot script before its new agent says anything.
                     OnBoot?.Invoke();
                     _director.Context.Tree.BootNode(Mac, "stemcell");
+                    // As the real agent after a reboot: what it held is there, stopped, until the director starts it.
+                    foreach (InstanceState held in _instances.Values.Where(i => i.Phase is InstancePhase.Running or InstancePhase.Failing))
+                    {
+                        _instances[held.Instance.Id] = held with { Phase = InstancePhase.Stopped, Jobs = [] };
+                    }
                     BootId = Guid.NewGuid().ToString();
                     Register();
                 });

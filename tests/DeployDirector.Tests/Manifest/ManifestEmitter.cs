@@ -45,7 +45,7 @@ internal static class ManifestEmitter
 
     private static void Group(StringBuilder s, InstanceGroup g)
     {
-        s.Append($"  - name: {Quote(g.Name)}\n    instances: {g.Instances}\n    spares: {g.Spares}\n    stemcell: {Quote(g.Stemcell)}\n    lifecycle: {g.Lifecycle}\n");
+        s.Append($"  - name: {Quote(g.Name)}\n    instances: {g.Instances}\n    spares: {g.Spares}\n    stemcell: {Quote(g.Stemcell)}\n    lifecycle: {g.Lifecycle}\n    leaf_policy: {g.LeafPolicy}\n");
         if (g.Branch is not null)
         {
             s.Append($"    branch: {Quote(g.Branch)}\n");
@@ -138,6 +138,7 @@ internal static class ManifestEmitter
         s.Append($"{indent}canaries: {u.Canaries}\n{indent}max_in_flight: {u.MaxInFlight}\n");
         s.Append($"{indent}canary_watch_time: {u.CanaryWatchTime}\n{indent}update_watch_time: {u.UpdateWatchTime}\n");
         s.Append($"{indent}serial: {(u.Serial ? "true" : "false")}\n");
+        s.Append($"{indent}pause_after_canaries: {(u.PauseAfterCanaries ? "true" : "false")}\n{indent}on_failure: {u.OnFailure}\n");
         if (u.MinAvailable is { } min)
         {
             s.Append($"{indent}min_available: {min}\n");

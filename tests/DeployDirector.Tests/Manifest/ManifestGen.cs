@@ -37,7 +37,9 @@ internal static class ManifestGen
         from update in Watch
         from serial in Gen.Elements(true, false)
         from min in Gen.Elements<int?>(null, 0, 1, 3)
-        select new UpdatePolicy(canaries, byPercent ? new MaxInFlight(null, percent) : new MaxInFlight(count, null), canary, update, serial, min);
+        from pause in Gen.Elements(true, false)
+        from onFailure in Gen.Elements(UpdatePolicy.Halt, UpdatePolicy.Rollback)
+        select new UpdatePolicy(canaries, byPercent ? new MaxInFlight(null, percent) : new MaxInFlight(count, null), canary, update, serial, min, pause, onFailure);
 
     private static Gen<WatchTime> Watch =>
         from low in Gen.Choose(0, 3_600_000)
@@ -83,7 +85,7 @@ internal static class ManifestGen
 
     private sealed record GroupDraft(string Name, int Instances, int Spares, int Stemcell, string? Branch, bool Errand,
         Placement Placement, Resources Resources, UpdatePolicy? Update, JobDraft[] Jobs,
-        FailoverPolicy Failover, BalancePolicy Balance, AutoscalePolicy? Autoscale, (string, int)[] Ports);
+        FailoverPolicy Failover, BalancePolicy Balance, AutoscalePolicy? Autoscale, (string, int)[] Ports, string LeafPolicy);
 
     private static Gen<GroupDraft> Group(string name) =>
         from instances in Gen.Choose(0, 1000)
@@ -103,6 +105,7 @@ internal static class ManifestGen
         from balance in ServiceGroupGen.Balance(instances)
         from autoscale in ServiceGroupGen.Autoscale(instances)
         from ports in ServiceGroupGen.Ports
+        from leafPolicy in Gen.Elements(LeafPolicies.Keep, LeafPolicies.Reset)
         select new GroupDraft(name, instances, errand ? 0 : spares, stemcell, branch, errand,
             new Placement(labelNames.Select((l, i) => (l, labelValues[i])).ToDictionary(p => p.l, p => p.Item2), domain),
             new Resources(cores, memory), update, jobs,
@@ -110,7 +113,7 @@ internal static class ManifestGen
             errand ? FailoverPolicy.Default : failover,
             errand ? BalancePolicy.Default with { MinAvailable = Math.Min(instances, BalancePolicy.Default.MinAvailable) } : balance,
             errand ? null : autoscale,
-            ports);
+            ports, leafPolicy);
 
     private static Gen<T[]> Sequence<T>(Gen<T>[] gens) =>
         gens.Aggregate(Gen.Constant(Array.Empty<T>()), (acc, g) => from xs in acc from x in g select xs.Append(x).ToArray());
@@ -148,6 +151,7 @@ internal static class ManifestGen
                 Stemcell = aliases[g.Stemcell % aliases.Length],
                 Branch = g.Branch,
                 Lifecycle = g.Errand ? Lifecycle.Errand : Lifecycle.Service,
+                LeafPolicy = g.LeafPolicy,
                 Placement = g.Placement,
                 Resources = g.Resources,
                 // A group's update block inherits what it leaves out; the emitter writes every key but an absent min_available.
