@@ -28,3 +28,8 @@ grep -E '^\| (heartbeats answered|errors|deploy task|agent commands sent by the 
 dotnet run -c Release --project "$here/DirectorBench" -- --agents 0 --instances 0 --runs 1 --failover-agents 30 --group-size 10 --kills 1 \
   --mass-window 6 --node-table 1 --release "$here/../examples/releases/demo" > "$out/failover.txt" 2>&1 || { tail -40 "$out/failover.txt"; exit 1; }
 grep -E '^\| (last heartbeat|kills whose|on, |off |ConcurrentDictionary|FASTER|RocksDB)' "$out/failover.txt"
+# Rollout, tiny: 12 simulated nodes in 3 groups onto a patched edition, then a broken one rolled back.
+# It fails when a node does not move or come back, never on timings.
+dotnet run -c Release --project "$here/DirectorBench" -- --agents 0 --instances 0 --runs 1 --rollout-nodes 12 --rollout-groups 3 \
+  --release "$here/../examples/releases/demo" > "$out/rollout.txt" 2>&1 || { tail -40 "$out/rollout.txt"; exit 1; }
+grep -E '^\| (nodes moved|nodes rolled back|rollout, call)' "$out/rollout.txt"

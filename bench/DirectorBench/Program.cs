@@ -65,6 +65,16 @@ if (options.Instances > 0)
     }
     Console.Out.WriteLine(Report.Deploys(runs));
 }
+if (options.RolloutNodes > 0)
+{
+    var runs = new List<DirectorBench.Rollout.RolloutResult>();
+    for (int run = 1; run <= options.Runs; run++)
+    {
+        Console.Error.WriteLine($"rollout: {options.RolloutNodes} nodes in {options.RolloutGroups} groups, run {run} of {options.Runs}");
+        runs.Add(await DirectorBench.Rollout.RolloutBench.RunAsync(options.RolloutNodes, options.RolloutGroups, options.Release));
+    }
+    Console.Out.WriteLine(DirectorBench.Rollout.RolloutReport.Table(runs));
+}
 if (options.FailoverAgents > 0)
 {
     // One fresh director per run; the meltdown settings take turns over its groups.

@@ -69,6 +69,32 @@ public sealed class RolloutPrimitiveTests : IDisposable
     }
 
     [Fact]
+    public void A_boot_that_must_move_the_leaf_ends_the_previous_boots_connection_first_and_one_that_need_not_leaves_it()
+    {
+        Tree.Import("base", _f.Root, ImageFormat.Raw, null);
+        Tree.CreateLeaf("patcher", "base");
+        _f.Write("patcher", 7, 0x70);
+        Tree.Reconcile("patcher");
+        BootPlan first = Tree.BootNode("52:54:00:00:00:0b", "base@1");
+        UnionBlock.Store.DeviceLease? previousBoot = Tree.Layers.OpenDevice(first.Leaf); // the old kernel's connection
+        var asked = new List<string>();
+        Tree.EarlierBootHoldsLeaf += leaf =>
+        {
+            asked.Add(leaf);
+            Interlocked.Exchange(ref previousBoot, null)?.Dispose(); // the host ends it
+        };
+
+        Tree.BootNode("52:54:00:00:00:0b", "base@1"); // nothing to move: the connection is left alone
+        Assert.Empty(asked);
+        Tree.SetNode("52:54:00:00:00:0b", "base@2", null);
+        BootPlan moved = Tree.BootNode("52:54:00:00:00:0b", "base@1");
+
+        Assert.Equal([first.Leaf], asked);
+        Assert.Equal("base@2", moved.MovedTo);
+        Assert.Equal(0x70, _f.View(first.Leaf)[7]);
+    }
+
+    [Fact]
     public void A_protected_leaf_is_never_reset()
     {
         Tree.Import("base", _f.Root, ImageFormat.Raw, null);

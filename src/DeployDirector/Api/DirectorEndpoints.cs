@@ -55,7 +55,7 @@ public static class DirectorEndpoints
         deployments.MapGet("/{name}/instances/{group}/{index:int}/logs", async (Deployer deployer, string name, string group, int index, CancellationToken cancellation) =>
             Results.Text(await deployer.LogsAsync(name, group, index, cancellation).ConfigureAwait(false)))
             .WithSummary("The tail of the instance's job logs, fetched from its agent");
-        deployments.MapPost("/{name}/rollouts", (Deployer deployer, string name, RolloutRequest request) => Accepted(deployer.Rollout(name, To(request))))
+        deployments.MapPost("/{name}/rollouts", (Deployer deployer, string name, RolloutRequest request) => Accepted(deployer.Rollout(name, To(request), request.AcceptConflicts)))
             .WithSummary("Roll the deployment onto an edition (a task): canaries, batches and watch times of its update block, pause_after_canaries, on_failure halt or rollback");
         deployments.MapPost("/{name}/rollouts/plan", (Deployer deployer, string name, RolloutRequest request) => deployer.PlanRollout(name, To(request)))
             .WithSummary("A rollout's batches per group and the node writes the new edition collides with; writes nothing");

@@ -96,10 +96,21 @@ public sealed partial class Deployer
     /// is deployed again from its recorded manifest — canaries, batches, watch times, pause and
     /// on_failure as its update block says. Nothing else in the manifest changes.
     /// </summary>
-    public DirectorTaskRecord Rollout(string deployment, string to)
+    /// <param name="acceptConflicts">Move nodes that keep their leaf even where they wrote blocks the new edition
+    /// changes too; without it such a rollout is refused before it starts.</param>
+    public DirectorTaskRecord Rollout(string deployment, string to, bool acceptConflicts = false)
     {
         (DeploymentRecord record, Pins pins) = RolloutPins(deployment, to);
         Prepared prepared = PrepareOrThrow(record.ManifestYaml, record.ManifestFile, pins);
+        if (!acceptConflicts && Conflicts(PlanNow(prepared), prepared.Manifest) is { Count: > 0 } conflicts)
+        {
+            // A file system keeps shared metadata (inode tables, bitmaps, the journal) in blocks that every
+            // booted node writes: a kept leaf's copies would hide the patch's there, and mix two file systems.
+            throw new DirectorException(DirectorError.Conflict,
+                $"{conflicts.Count} node(s) keeping their leaf wrote blocks that {conflicts[0].To} changes too: " +
+                string.Join(", ", conflicts.Take(5).Select(c => $"{c.Instance} on {c.Node} ({c.Extents} extent(s), {c.Bytes} bytes)")) + (conflicts.Count > 5 ? ", …" : "") +
+                ". Their own blocks would win over the patch's there. Nothing moved: give stateless groups leaf_policy: reset, or roll out with --accept-conflicts ('ubd rollout plan' lists them all)");
+        }
         return director.Tasks.Start("rollout", deployment, $"rollout of {deployment} onto {Editions(pins.Stemcells)}",
             async task => System.Text.Json.JsonSerializer.Serialize(await ConvergeAsync(prepared, task, DeployMode.Fresh).ConfigureAwait(false), Api.DirectorJson.Options));
     }

@@ -97,7 +97,7 @@ public sealed class InstanceApplier(DirectorContext director)
             return;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        if (director.Hub.Find(node)?.Instances.Any(i => i.Instance.Id == reference.Id && i.Phase is InstancePhase.Running or InstancePhase.Failing) == true)
+        if (director.Hub.IsAlive(node) && director.Hub.Find(node)?.Instances.Any(i => i.Instance.Id == reference.Id && i.Phase is InstancePhase.Running or InstancePhase.Failing) == true)
         {
             // The jobs' drain contract first (bin/drain may ask for time), as any stop: the reboot alone would only signal them.
             task.Step("update", $"{reference.Group}/{reference.Index} on {node}: draining and stopping before the reboot");
@@ -117,8 +117,18 @@ public sealed class InstanceApplier(DirectorContext director)
             director.Tree.ResetLeafAtNextBoot(node);
         }
         string? bootId = director.Hub.Find(node)?.BootId;
-        CommandResult result = await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Reboot }, TimeSpan.FromSeconds(60), task.Cancellation).ConfigureAwait(false);
-        if (!result.Ok && result.Refusal != "agent_gone")
+        CommandResult result = director.Hub.IsAlive(node)
+            ? await director.Hub.SendAsync(node, new AgentCommand { Id = NewId(), Kind = CommandKind.Reboot }, TimeSpan.FromSeconds(60), task.Cancellation).ConfigureAwait(false)
+            : new CommandResult("", false, "agent_gone", $"{node}'s agent is not answering", null, null, null);
+        if (!result.Ok && result.Refusal is "agent_gone" or "timeout")
+        {
+            // No agent to ask: an emulated node is restarted through its launcher; bare metal reboots when someone does.
+            bool restarted = director.Workers?.Restart(node) == true;
+            task.Step("update", restarted
+                ? $"{node}: {result.Error}; restarted its VM through the launcher"
+                : $"{node}: {result.Error}; waiting for it to boot (power-cycle it)");
+        }
+        else if (!result.Ok)
         {
             throw new DirectorException(DirectorError.Unavailable, $"{node} refused to reboot: {result.Error}");
         }

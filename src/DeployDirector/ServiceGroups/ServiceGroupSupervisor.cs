@@ -127,7 +127,7 @@ public sealed partial class ServiceGroupSupervisor : IDisposable
                 Address = node.Address,
             });
         }
-        HashSet<string> busy = [.. _director.Tasks.Active().Where(t => t.Kind is "deploy" or "delete").Select(t => t.Deployment)];
+        HashSet<string> busy = [.. _director.Tasks.Active().Where(t => t.Kind is "deploy" or "delete" or "rollout").Select(t => t.Deployment)];
         var groups = new List<GroupView>();
         ILookup<(string Deployment, string Group), InstanceRecord> byGroup = allInstances.ToLookup(i => (i.Deployment, i.Group));
         foreach (DeploymentRecord deployment in _director.Store.Deployments())

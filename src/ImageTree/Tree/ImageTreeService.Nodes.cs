@@ -93,6 +93,7 @@ public sealed partial class ImageTreeService
     public BootPlan BootNode(string mac, string defaultEdition)
     {
         mac = NormalizeMac(mac);
+        EndEarlierBoot(mac);
         NodeRecord node;
         bool registered = false;
         string? movedTo = null;
@@ -225,6 +226,46 @@ public sealed partial class ImageTreeService
         }
         registered = true;
         return new NodeRecord(mac, leaf, DateTimeOffset.UtcNow, null, 0, null, null);
+    }
+
+    /// <summary>How long a boot waits for the connections of the node's previous boot to end before it moves its leaf.</summary>
+    public static readonly TimeSpan EarlierBootGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Raised (with the leaf's name) when a node boots while its previous boot still holds its leaf open
+    /// and this boot must move or reset that leaf: the host ends those connections. A node rebooted with
+    /// <c>reboot -f</c> (or reset) never closes its TCP connection, and an emulated network may keep it
+    /// open for minutes; a leaf that stays open cannot move, so the node would boot its old edition again.
+    /// </summary>
+    public event Action<string>? EarlierBootHoldsLeaf;
+
+    /// <summary>Before a boot that moves or resets the leaf: ends the previous boot's connections, waiting
+    /// (no lock held) up to <see cref="EarlierBootGrace"/> for the leaf to close. Only then: a boot request
+    /// is not authenticated, so it may cut only a node the tree is moving anyway.</summary>
+    private void EndEarlierBoot(string mac)
+    {
+        if (FindNode(mac) is not { } node || Layers.Find(node.Leaf) is not { } leaf || !Layers.IsOpen(leaf) || !MovesAtBoot(node, leaf))
+        {
+            return;
+        }
+        EarlierBootHoldsLeaf?.Invoke(leaf.Name);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (Layers.IsOpen(leaf) && waited.Elapsed < EarlierBootGrace)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>This boot would move the leaf onto another edition or replace it by an empty one.</summary>
+    private bool MovesAtBoot(NodeRecord node, LayerRecord leaf)
+    {
+        if (node.ResetLeafAtNextBoot || leaf.NextBootParentId is not null)
+        {
+            return true;
+        }
+        LayerRecord parent = Layers.Get(leaf.ParentId!.Value)!;
+        string? wanted = node.Edition ?? (GroupOf(parent) is { } group ? BootGroup(group)?.Edition : null);
+        return wanted is not null && TryResolve(wanted) is { } target && target.Id != parent.Id;
     }
 
     /// <summary>

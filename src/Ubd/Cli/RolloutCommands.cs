@@ -27,10 +27,12 @@ internal static class RolloutCommands
         Argument<string> deployment = new("DEPLOYMENT") { Description = "The deployment" };
         Option<string> to = To();
         Option<bool> noWait = new("--no-wait") { Description = "Print the task and return; follow it with 'ubd director task show ID'" };
-        return ApiCommand.Create("start", "Roll a deployment onto an edition as its update block says (a task with progress)", [deployment, to, noWait],
+        Option<bool> accept = new("--accept-conflicts") { Description = "Move nodes that keep their leaf even where they wrote blocks the edition changes too (their own blocks win there)" };
+        return ApiCommand.Create("start", "Roll a deployment onto an edition as its update block says (a task with progress)", [deployment, to, noWait, accept],
             async (r, api, json) =>
             {
-                JsonElement task = await api.Post($"/deployments/{ApiCommand.Escape(r.GetValue(deployment)!)}/rollouts", new DeployDirector.Api.RolloutRequest(r.GetValue(to))).ConfigureAwait(false);
+                JsonElement task = await api.Post($"/deployments/{ApiCommand.Escape(r.GetValue(deployment)!)}/rollouts",
+                    new DeployDirector.Api.RolloutRequest(r.GetValue(to), r.GetValue(accept))).ConfigureAwait(false);
                 if (!json && !r.GetValue(noWait))
                 {
                     Console.Error.WriteLine($"rollout task {task.Str("id")}: 'ubd rollout pause|resume|cancel {task.Str("id")}' from another terminal");

@@ -177,6 +177,7 @@ internal static class ServeCommand
         var fences = new NodeFenceGate(tree);
         await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger, fences);
         using IDisposable fencing = fences.CloseConnectionsOnFence(listener.Connections);
+        using IDisposable reboots = EarlierBootConnections.CloseOnBoot(tree, listener.Connections);
         listener.Start();
         if (boot is not null)
         {

@@ -33,7 +33,7 @@ public sealed class NodeFenceGate(ImageTreeService tree) : INbdExportGate
         return new Subscription(() => tree.NodeFenced -= OnFenced);
     }
 
-    private sealed class Subscription(Action undo) : IDisposable
+    internal sealed class Subscription(Action undo) : IDisposable
     {
         private Action? _undo = undo;
 

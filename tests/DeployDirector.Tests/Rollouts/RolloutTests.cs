@@ -39,6 +39,28 @@ public sealed class RolloutTests
     }
 
     [Fact]
+    public async Task A_rollout_that_would_hide_the_patch_behind_a_kept_leaf_is_refused_before_anything_moves_unless_accepted()
+    {
+        await using var rig = await DeployedAsync(Manifest(maxInFlight: 3));
+        string web1 = Node(rig, "web", 1);
+        WriteBlock(rig, web1, 10); // the block stemcell@2 changes
+
+        DirectorException refused = Assert.Throws<DirectorException>(() => rig.Deployer.Rollout("demo", "stemcell@2"));
+
+        Assert.Equal(DirectorError.Conflict, refused.Kind);
+        Assert.Contains($"web/1 on {web1} (1 extent(s), {Blocks.Size} bytes)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("leaf_policy: reset", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("stemcell@1", rig.Store.Deployment("demo")!.Stemcells["default"]);
+        Assert.DoesNotContain(rig.Agents.SelectMany(a => a.Received), c => c.Kind == CommandKind.Reboot);
+
+        DirectorTaskRecord accepted = await rig.WaitAsync(rig.Deployer.Rollout("demo", "stemcell@2", acceptConflicts: true));
+
+        Assert.True(accepted.State == DirectorTaskState.Done, accepted.Error);
+        Assert.Contains(accepted.Events, e => e.Stage == "conflicts" && e.Message.StartsWith($"web/1 on {web1}: 1 extent(s)", StringComparison.Ordinal));
+        Assert.Equal("stemcell@2", rig.Tree.Node(web1).Edition);
+    }
+
+    [Fact]
     public async Task A_rollout_updates_the_canary_first_pauses_after_it_and_goes_on_when_resumed()
     {
         await using var rig = await DeployedAsync(Manifest(maxInFlight: 1, update: Pause));
@@ -71,6 +93,31 @@ public sealed class RolloutTests
         string web2 = Node(rig, "web", 2);
         Assert.Equal([CommandKind.Stop, CommandKind.Reboot, CommandKind.Prepare, CommandKind.Apply, CommandKind.Start],
             rig.Agent(web2).Received.Skip(before[web2]).Select(c => c.Kind));
+    }
+
+    [Fact]
+    public async Task A_rollout_paused_by_an_operator_stops_before_its_next_batch_and_a_cancel_leaves_the_rest_untouched()
+    {
+        await using var rig = await DeployedAsync(Manifest(maxInFlight: 1));
+        FakeAgent web0 = rig.Agent(Node(rig, "web", 0));
+        var hold = new TaskCompletionSource();
+        web0.HoldStart = hold; // the canary's start waits, so the pause lands while a batch runs
+        int before = web0.ReceivedCount;
+        DirectorTaskRecord task = rig.Deployer.Rollout("demo", "stemcell@2");
+        await DirectorRig.WaitUntilAsync(() => web0.Received.Skip(before).Any(c => c.Kind == CommandKind.Start), "the web canary is starting");
+
+        Assert.True(rig.Director.Context.Tasks.Pause(task.Id));
+        hold.SetResult();
+        await DirectorRig.WaitUntilAsync(() => rig.Director.Context.Tasks.Find(task.Id)!.State == DirectorTaskState.Paused, "the rollout pauses before its next batch");
+        Assert.Equal("stemcell@2", Edition(rig, "web", 0));
+        Assert.True(rig.Director.Context.Tasks.Cancel(task.Id));
+        DirectorTaskRecord cancelled = await rig.WaitAsync(task);
+
+        Assert.Equal(DirectorTaskState.Cancelled, cancelled.State);
+        Assert.Equal("stemcell@1", Edition(rig, "web", 1));
+        Assert.Equal("stemcell@1", Edition(rig, "web", 2));
+        Assert.Equal(InstanceStatus.Running, rig.Store.Instance("demo", "web", 0)!.Status);
+        Assert.False(rig.Director.Context.Tasks.Resume(task.Id));
     }
 
     [Theory]

@@ -178,6 +178,32 @@ public sealed partial class QemuProvider(QemuOptions options, ImageTreeService t
         return true;
     }
 
+    /// <summary>
+    /// Restarts a VM this provider made whose agent cannot be asked to reboot: a stopped VM is started
+    /// again, a running one is reset through its monitor (as the power button would). False when the
+    /// provider did not make it.
+    /// </summary>
+    public bool Restart(string mac)
+    {
+        string file = StateFile(mac);
+        if (!File.Exists(file) || JsonSerializer.Deserialize<QemuMachine>(File.ReadAllText(file)) is not { } machine)
+        {
+            return false;
+        }
+        if (!Alive(machine.Pid))
+        {
+            return PowerOn(mac);
+        }
+        if (machine.Monitor is not { } monitor)
+        {
+            return false;
+        }
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(monitor));
+        socket.Send("system_reset\n"u8);
+        return true;
+    }
+
     private static int Run(IReadOnlyList<string> arguments, string pidFile)
     {
         var start = new ProcessStartInfo("qemu-system-x86_64") { UseShellExecute = false };
