@@ -33,7 +33,11 @@ public sealed class DirectorSetup : IDisposable
         Deployer = deployer;
         Supervisor = supervisor;
         Patches = new Patching.PatchRunner(context);
+        NodeRollouts = new NodeRollouts(context);
     }
+
+    /// <summary>Rollouts of nodes no deployment holds (by MAC or boot group).</summary>
+    public NodeRollouts NodeRollouts { get; }
 
     /// <summary>Scripted patches of root images, run in worker VMs.</summary>
     public Patching.PatchRunner Patches { get; }
@@ -97,6 +101,7 @@ public sealed class DirectorSetup : IDisposable
         services.AddSingleton(Context.Grants);
         services.AddSingleton(Supervisor);
         services.AddSingleton(Patches);
+        services.AddSingleton(NodeRollouts);
     }
 
     public void Dispose()

@@ -40,8 +40,13 @@ public sealed class RolloutTests(ITestOutputHelper output)
         // Patch 1: the edition file says something new; stored as a small delta.
         string good = await Patch(rig, "good.sh", "echo 'stemcell 2 (patched)' > /etc/edition\n");
         Assert.Equal("stemcell@2", good);
+        // One node's VM dies before the rollout (its agent is gone): the rollout restarts it through the launcher.
+        string lost = instances.Single(i => i.GetProperty("index").GetInt32() == 2).GetProperty("node").GetString()!;
+        KillVm(rig, lost);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Tools.Result rolled = (await rig.RemoteWithin(Long, "rollout", "start", "demo", "--to", "stemcell@2", "--json")).Ok();
+        Assert.Contains(JsonDocument.Parse(rolled.Stdout).RootElement.GetProperty("events").EnumerateArray(),
+            e => e.GetProperty("message").GetString()!.StartsWith($"{lost}: ", StringComparison.Ordinal) && e.GetProperty("message").GetString()!.Contains("restarted its VM through the launcher", StringComparison.Ordinal));
         output.WriteLine($"rollout of 3 nodes onto stemcell@2: {clock.Elapsed.TotalSeconds:0} s; {JsonDocument.Parse(rolled.Stdout).RootElement.GetProperty("result").GetString()}");
         JsonElement result = JsonDocument.Parse(JsonDocument.Parse(rolled.Stdout).RootElement.GetProperty("result").GetString()!).RootElement;
         Assert.Equal(3, result.GetProperty("moved").GetInt32());
@@ -136,6 +141,16 @@ public sealed class RolloutTests(ITestOutputHelper output)
         output.WriteLine($"{result.GetProperty("edition").GetString()}: {stored} bytes stored");
         Assert.InRange(stored, 4096, 1L << 20);
         return result.GetProperty("edition").GetString()!;
+    }
+
+    /// <summary>Kills a node's VM as a power cut would (the qemu provider's record of it stays).</summary>
+    private static void KillVm(BootRig rig, string mac)
+    {
+        string state = Path.Combine(rig.Data, "qemu", mac.Replace(':', '-') + ".json");
+        int pid = JsonDocument.Parse(File.ReadAllText(state)).RootElement.GetProperty("Pid").GetInt32();
+        using var vm = System.Diagnostics.Process.GetProcessById(pid);
+        vm.Kill();
+        vm.WaitForExit(10_000);
     }
 
     private static async Task<JsonElement[]> Instances(BootRig rig) =>

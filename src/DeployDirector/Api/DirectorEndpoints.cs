@@ -29,6 +29,9 @@ public static class DirectorEndpoints
         MapTasks(api.MapGroup("/director/tasks").WithTags("director tasks"));
         api.MapServiceGroups();
         api.MapPatches();
+        api.MapPost("/rollouts/nodes", (NodeRollouts rollouts, NodeRolloutRequest request) => Accepted(rollouts.Start(request)))
+            .WithTags("deployments")
+            .WithSummary("Roll nodes no deployment holds (nodes: [MAC], or bootGroup: LINEAGE) onto an edition in batches (a task)");
         app.MapAgentProtocol();
     }
 

@@ -8,7 +8,7 @@ internal static class RolloutCommands
 {
     public static Command Build() => new("rollout", "Move a deployment's nodes onto another edition: canaries, batches, pause, rollback")
     {
-        Plan(), Start(), Control("pause", "Pause a rollout before its next batch", "pause"),
+        Plan(), Start(), Nodes(), Control("pause", "Pause a rollout before its next batch", "pause"),
         Control("resume", "Let a paused rollout go on (after its canaries, or after a pause)", "resume"),
         Control("cancel", "Stop a rollout at its next step; what moved stays moved ('ubd rollout start' with the old edition goes back)", "cancel"),
     };
@@ -40,6 +40,34 @@ internal static class RolloutCommands
                 return r.GetValue(noWait) ? task : await api.FollowDirectorTask(task, $"rolling {r.GetValue(deployment)} onto {r.GetValue(to)}", json).ConfigureAwait(false);
             },
             DescribeDone);
+    }
+
+    private static Command Nodes()
+    {
+        Option<string> to = To();
+        Option<string[]> nodes = new("--nodes") { Description = "The nodes (MACs, comma-separated or repeated) to move", AllowMultipleArgumentsPerToken = true, HelpName = "MAC" };
+        Option<string?> group = new("--boot-group") { Description = "Every node whose leaf sits on an edition of this lineage", HelpName = "LINEAGE" };
+        Option<int> canaries = new("--canaries") { Description = "Nodes moved first, alone", DefaultValueFactory = _ => 1 };
+        Option<string> inFlight = new("--max-in-flight") { Description = "Nodes moved at once after the canaries: a count or a percentage", DefaultValueFactory = _ => "1", HelpName = "N|P%" };
+        Option<int> watch = new("--watch") { Description = "Seconds a moved node's agent must keep answering", DefaultValueFactory = _ => 10, HelpName = "S" };
+        Option<string> onFailure = new("--on-failure") { Description = "halt, or rollback (every moved node goes back)", DefaultValueFactory = _ => "halt", HelpName = "halt|rollback" };
+        onFailure.AcceptOnlyFromAmong("halt", "rollback");
+        Option<bool> noWait = new("--no-wait") { Description = "Print the task and return" };
+        return ApiCommand.Create("nodes", "Move nodes no deployment holds onto an edition in batches (a task): reboot, boot check, agent watch",
+            [to, nodes, group, canaries, inFlight, watch, onFailure, noWait],
+            async (r, api, json) =>
+            {
+                string[] macs = [.. (r.GetValue(nodes) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+                if (macs.Length == 0 == (r.GetValue(group) is null))
+                {
+                    throw new ApiException(400, "usage", "name the nodes with either --nodes MAC[,MAC…] or --boot-group LINEAGE");
+                }
+                JsonElement task = await api.Post("/rollouts/nodes", new DeployDirector.Running.NodeRolloutRequest(r.GetValue(to)!, macs.Length > 0 ? macs : null, r.GetValue(group),
+                    r.GetValue(canaries), r.GetValue(inFlight)!, r.GetValue(watch), r.GetValue(onFailure)!)).ConfigureAwait(false);
+                return r.GetValue(noWait) ? task : await api.FollowDirectorTask(task, $"rolling nodes onto {r.GetValue(to)}", json).ConfigureAwait(false);
+            },
+            t => t.Str("state") != "Done" ? $"task {t.Str("id")}: {t.Str("state").ToLowerInvariant()}"
+                : $"{JsonDocument.Parse(t.Str("result")).RootElement.Str("moved")} node(s) on {JsonDocument.Parse(t.Str("result")).RootElement.Str("to")}");
     }
 
     private static Command Control(string name, string description, string verb)
