@@ -89,6 +89,26 @@ public sealed class DirectorRig : IAsyncDisposable
     }
 
     /// <summary>The agent (of this rig's current ones) of node <paramref name="mac"/>.</summary>
+    /// <summary>Publishes the stem cell's next edition over <paramref name="over"/>: a 1 MiB root whose block <paramref name="block"/> starts with <paramref name="value"/>.</summary>
+    public void PublishStemcell(string over, int block, byte value)
+    {
+        byte[] image = new byte[1 << 20];
+        image[block * UnionBlock.Blocks.Size] = value;
+        string file = Path.Combine(_directory.FullName, $"root-{Guid.NewGuid():N}.img");
+        File.WriteAllBytes(file, image);
+        Tree.Import("stemcell", file, ImageTree.Operations.ImageFormat.Raw, over);
+    }
+
+    /// <summary>Writes one block of 0x99 into <paramref name="mac"/>'s leaf and flushes it, as the node's own write would.</summary>
+    public void WriteLeafBlock(string mac, int block)
+    {
+        using UnionBlock.Store.DeviceLease lease = Tree.Layers.OpenDevice(Tree.Node(mac).Leaf);
+        byte[] data = new byte[UnionBlock.Blocks.Size];
+        data.AsSpan().Fill(0x99);
+        Assert.Equal(UnionBlock.Abstractions.BlockError.None, lease.Device.Write((long)block * UnionBlock.Blocks.Size, new System.Buffers.ReadOnlySequence<byte>(data)));
+        Assert.Equal(UnionBlock.Abstractions.BlockError.None, lease.Device.FlushAsync().AsTask().Result);
+    }
+
     public FakeAgent Agent(string mac) => _agents.Single(a => a.Mac == mac);
 
     /// <summary>Every instance each agent reports now, with the agent's MAC.</summary>
@@ -157,14 +177,17 @@ public sealed class DirectorRig : IAsyncDisposable
         throw new InvalidOperationException("UnionBlock.sln not found above the test assembly");
     }
 
-    /// <summary>The demo deployment: backend (providing the backend link) and web (consuming it), groups in turn.</summary>
-    public static string Demo(int backend = 1, int web = 2, string title = "Hello", int canaries = 1, int maxInFlight = 2, string watch = "0-5000", string extra = "", int? minAvailable = null) => $$"""
+    /// <summary>
+    /// The demo deployment: backend (providing the backend link) and web (consuming it), groups in turn.
+    /// <paramref name="update"/> adds keys to the update block ("key: value, " each); <paramref name="leafPolicy"/> sets web's.
+    /// </summary>
+    public static string Demo(int backend = 1, int web = 2, string title = "Hello", int canaries = 1, int maxInFlight = 2, string watch = "0-5000", string extra = "", int? minAvailable = null, string update = "", string? leafPolicy = null) => $$"""
         name: demo
         releases:
           - { name: demo, version: latest }
         stemcells:
           - { alias: default, edition: stemcell }
-        update: { canaries: {{canaries}}, max_in_flight: {{maxInFlight}}, canary_watch_time: {{watch}}, update_watch_time: {{watch}}{{(minAvailable is { } m ? $", min_available: {m}" : "")}} }
+        update: { {{update}}canaries: {{canaries}}, max_in_flight: {{maxInFlight}}, canary_watch_time: {{watch}}, update_watch_time: {{watch}}{{(minAvailable is { } m ? $", min_available: {m}" : "")}} }
         instance_groups:
           - name: backend
             instances: {{backend}}
@@ -173,7 +196,7 @@ public sealed class DirectorRig : IAsyncDisposable
               - { name: backend, release: demo }
           - name: web
             instances: {{web}}
-            stemcell: default
+            stemcell: default{{(leafPolicy is { } policy ? $"\n    leaf_policy: {policy}" : "")}}
             jobs:
               - name: web
                 release: demo

@@ -2,8 +2,6 @@ using DeployDirector.Contracts;
 using DeployDirector.Running;
 using DeployDirector.State;
 using DeployDirector.Tests.Director;
-using ImageTree.Operations;
-using UnionBlock;
 
 namespace DeployDirector.Tests.Rollouts;
 
@@ -15,7 +13,7 @@ public sealed class NodeRolloutTests
     {
         await using var rig = new DirectorRig();
         rig.Boot(5);
-        Publish(rig, 2);
+        rig.PublishStemcell("stemcell@1", block: 2, value: 2);
 
         DirectorTaskRecord done = await rig.WaitAsync(rig.Director.NodeRollouts.Start(new NodeRolloutRequest("stemcell@2", BootGroup: "stemcell", MaxInFlight: "2", WatchSeconds: 0)));
 
@@ -34,7 +32,7 @@ public sealed class NodeRolloutTests
     {
         await using var rig = new DirectorRig();
         IReadOnlyList<FakeAgent> agents = rig.Boot(3);
-        Publish(rig, 2);
+        rig.PublishStemcell("stemcell@1", block: 2, value: 2);
         // The second node's agent dies as it boots stemcell@2: it registers once and then never answers.
         FakeAgent broken = agents[1];
         broken.OnBoot = () => { if (rig.Tree.Node(broken.Mac).EditionSetting == "stemcell@2") { _ = broken.DieAsync(); } };
@@ -57,7 +55,7 @@ public sealed class NodeRolloutTests
         rig.Boot(3);
         DirectorTaskRecord deployed = await rig.DeployAsync(DirectorRig.Demo());
         Assert.True(deployed.State == DirectorTaskState.Done, deployed.Error);
-        Publish(rig, 2);
+        rig.PublishStemcell("stemcell@1", block: 2, value: 2);
         string holder = rig.Store.Instance("demo", "backend", 0)!.Node!;
 
         DirectorException held = Assert.Throws<DirectorException>(() => rig.Director.NodeRollouts.Start(new NodeRolloutRequest("stemcell@2", [holder])));
@@ -73,14 +71,5 @@ public sealed class NodeRolloutTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         return await rig.Director.Context.Tasks.WaitAsync(task.Id, timeout.Token);
-    }
-
-    private static void Publish(DirectorRig rig, int edition)
-    {
-        byte[] image = new byte[1 << 20];
-        image[edition * Blocks.Size] = (byte)edition;
-        string file = Path.Combine(rig.Data, "..", $"root-{edition}.img");
-        File.WriteAllBytes(file, image);
-        rig.Tree.Import("stemcell", file, ImageFormat.Raw, $"stemcell@{edition - 1}");
     }
 }

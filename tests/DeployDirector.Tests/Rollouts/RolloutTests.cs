@@ -22,7 +22,7 @@ public sealed class RolloutTests
     {
         await using var rig = await DeployedAsync(Manifest(maxInFlight: 1));
         string web1 = Node(rig, "web", 1);
-        WriteBlock(rig, web1, 10); // the block stemcell@2 changes
+        rig.WriteLeafBlock(web1, 10); // the block stemcell@2 changes
 
         RolloutPlan plan = rig.Deployer.PlanRollout("demo", "stemcell@2");
 
@@ -43,7 +43,7 @@ public sealed class RolloutTests
     {
         await using var rig = await DeployedAsync(Manifest(maxInFlight: 3));
         string web1 = Node(rig, "web", 1);
-        WriteBlock(rig, web1, 10); // the block stemcell@2 changes
+        rig.WriteLeafBlock(web1, 10); // the block stemcell@2 changes
 
         DirectorException refused = Assert.Throws<DirectorException>(() => rig.Deployer.Rollout("demo", "stemcell@2"));
 
@@ -170,7 +170,7 @@ public sealed class RolloutTests
         await using var rig = await DeployedAsync(Manifest(maxInFlight: 3, leafPolicy: policy));
         string node = Node(rig, "web", 2);
         string leaf = rig.Tree.Node(node).Leaf;
-        WriteBlock(rig, node, 20);
+        rig.WriteLeafBlock(node, 20);
         Guid before = rig.Tree.Resolve(leaf).Id;
 
         DirectorTaskRecord done = await rig.WaitAsync(rig.Deployer.Rollout("demo", "stemcell"));
@@ -247,47 +247,14 @@ public sealed class RolloutTests
         rig.Boot(4);
         DirectorTaskRecord deployed = await rig.DeployAsync(manifest);
         Assert.True(deployed.State == DirectorTaskState.Done, deployed.Error);
-        byte[] patched = new byte[1 << 20];
-        patched[10 * Blocks.Size] = 0x42;
-        string file = Path.Combine(rig.Data, "..", "root-2.img");
-        File.WriteAllBytes(file, patched);
-        rig.Tree.Import("stemcell", file, ImageFormat.Raw, "stemcell@1");
+        rig.PublishStemcell("stemcell@1", block: 10, value: 0x42);
         return rig;
     }
 
-    private static string Manifest(int maxInFlight, string update = "", string leafPolicy = "keep") => $$"""
-        name: demo
-        releases:
-          - { name: demo, version: latest }
-        stemcells:
-          - { alias: default, edition: stemcell }
-        update: { {{update}}canaries: 1, max_in_flight: {{maxInFlight}}, canary_watch_time: 0-5000, update_watch_time: 0-5000 }
-        instance_groups:
-          - name: backend
-            instances: 1
-            stemcell: default
-            jobs:
-              - { name: backend, release: demo }
-          - name: web
-            instances: 3
-            stemcell: default
-            leaf_policy: {{leafPolicy}}
-            jobs:
-              - name: web
-                release: demo
-                properties: { title: "Hello", port: 80 }
-        """;
+    private static string Manifest(int maxInFlight, string update = "", string leafPolicy = "keep") =>
+        DirectorRig.Demo(web: 3, maxInFlight: maxInFlight, update: update, leafPolicy: leafPolicy);
 
     private static string Node(DirectorRig rig, string group, int index) => rig.Store.Instance("demo", group, index)!.Node!;
 
     private static string? Edition(DirectorRig rig, string group, int index) => rig.Tree.Node(Node(rig, group, index)).Edition;
-
-    private static void WriteBlock(DirectorRig rig, string node, int block)
-    {
-        using UnionBlock.Store.DeviceLease lease = rig.Tree.Layers.OpenDevice(rig.Tree.Node(node).Leaf);
-        byte[] data = new byte[Blocks.Size];
-        data.AsSpan().Fill(0x99);
-        Assert.Equal(UnionBlock.Abstractions.BlockError.None, lease.Device.Write((long)block * Blocks.Size, new System.Buffers.ReadOnlySequence<byte>(data)));
-        Assert.Equal(UnionBlock.Abstractions.BlockError.None, lease.Device.FlushAsync().AsTask().Result);
-    }
 }
