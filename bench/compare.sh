@@ -42,7 +42,7 @@ run "$ubd" leaf create --data "$work/ubd" --name prep --parent root >/dev/null
 start_ubd
 run /usr/bin/python3 "$here/prewrite.py" "nbd://127.0.0.1:$UBD_PORT/prep" 0.15 1
 kill "$ubd_pid"; wait "$ubd_pid" || true
-run "$ubd" branch freeze --data "$work/ubd" --leaf prep --name group >/dev/null
+run "$ubd" leaf freeze prep --into group --data "$work/ubd" >/dev/null
 run "$ubd" leaf create --data "$work/ubd" --name node --parent group >/dev/null
 start_ubd
 run /usr/bin/python3 "$here/prewrite.py" "nbd://127.0.0.1:$UBD_PORT/node" 0.15 2

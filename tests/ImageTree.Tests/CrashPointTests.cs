@@ -21,7 +21,7 @@ public sealed class CrashPointTests
         ["create-branch"] = t => t.CreateBranch("web", "base@1").Name,
         ["freeze"] = t => t.Freeze("n1", "web").Name,
         ["reconcile"] = t => t.Reconcile("n1").Name,
-        ["refresh"] = t => t.Refresh("n2", "base@1", false).Layer,
+        ["refresh"] = t => t.Refresh("n2", "base@1", false, new RefreshOptions { OtherLineage = true }).Layer,
         ["flatten-branch"] = t => t.Flatten("mid@1", null).Layer.Name,
         ["flatten-leaf"] = t => t.Flatten("n1", "n1-base").NewBase!.Name,
         ["hoist"] = t => t.Hoist("base@1", 60).Branch.Name,

@@ -11,7 +11,10 @@ namespace ImageTree.Tests;
 /// model a few lines long: a frozen layer is a fixed array of block values; a leaf is its parent plus
 /// the blocks it holds itself. Every leaf must show the model's disk, every frozen layer the disk it
 /// had when it was made, whatever came between (freezes, reconciles, hoists, refreshes, flattens,
-/// deletes, reopens and crashes).
+/// deletes, reopens and crashes). The model also keeps the tree rules of docs/invariants.md: it
+/// predicts which operations are refused (an edition published beside its lineage's latest, an empty
+/// edition, a refresh backwards or onto another lineage without asking, or onto another root), a
+/// refusal must leave every disk as it was, and no edition name is ever given twice.
 /// </summary>
 public sealed class TreeModelProperties
 {
@@ -38,6 +41,19 @@ public sealed class TreeModelProperties
     private sealed class Model
     {
         public Dictionary<string, byte[]> Frozen { get; } = [];
+
+        /// <summary>Each frozen layer's parent (null for a root: the import, or a flattened layer).</summary>
+        public Dictionary<string, string?> FrozenParent { get; } = [];
+
+        public HashSet<string> EverPublished { get; } = [];
+
+        public static string LineageOf(string edition) => edition[..edition.IndexOf('@', StringComparison.Ordinal)];
+
+        public static int NumberOf(string edition) => int.Parse(edition[(edition.IndexOf('@', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+        public string? Latest(string lineage) => Frozen.Keys.Where(k => LineageOf(k) == lineage).MaxBy(NumberOf);
+
+        public string RootOf(string frozen) => FrozenParent[frozen] is { } parent ? RootOf(parent) : frozen;
 
         public SortedDictionary<string, (string Parent, SortedDictionary<int, byte> Own)> Leaves { get; } = new(StringComparer.Ordinal);
 
@@ -83,6 +99,8 @@ public sealed class TreeModelProperties
         var editions = new Dictionary<string, int>();
         f.Tree.Import("base", f.Root, ImageFormat.Raw, null);
         model.Frozen["base@1"] = TreeFixture.RootView();
+        model.FrozenParent["base@1"] = null;
+        model.EverPublished.Add("base@1");
         editions["base"] = 1;
         int leafCounter = 0;
         f.Tree.CreateLeaf("n0", "base@1");
@@ -105,22 +123,35 @@ public sealed class TreeModelProperties
                     model.Leaves[name] = (someFrozen, new SortedDictionary<int, byte>());
                     break;
                 case Kinds.Freeze when leaf is not null:
-                    Publish(f.Tree.Freeze(leaf, "g"), model.ViewOf(leaf), leaf);
+                    FreezeInto("g", () => f.Tree.Freeze(leaf, "g"), leaf);
                     break;
                 case Kinds.Reconcile when leaf is not null:
-                    Publish(f.Tree.Reconcile(leaf), model.ViewOf(leaf), leaf);
+                    FreezeInto(Model.LineageOf(model.Leaves[leaf].Parent), () => f.Tree.Reconcile(leaf), leaf);
                     break;
                 case Kinds.Refresh when leaf is not null:
                     string target = frozen[op.B % frozen.Length];
-                    if (target == model.Leaves[leaf].Parent)
+                    string from = model.Leaves[leaf].Parent;
+                    if (target == from)
                     {
                         break;
                     }
-                    f.Tree.Refresh(leaf, target, atNextBoot: false);
+                    bool asked = op.Value > 40; // half the refreshes ask for downgrades and other lineages
+                    bool sameLineage = Model.LineageOf(target) == Model.LineageOf(from);
+                    bool allowed = sameLineage
+                        ? Model.NumberOf(target) > Model.NumberOf(from) || asked
+                        : asked && model.RootOf(target) == model.RootOf(from);
+                    var options = new RefreshOptions { AllowDowngrade = asked, OtherLineage = asked };
+                    if (!allowed)
+                    {
+                        Assert.Equal(StoreErrorKind.OutOfLine, Assert.Throws<StoreException>(() => f.Tree.Refresh(leaf, target, atNextBoot: false, options)).Kind);
+                        break;
+                    }
+                    f.Tree.Refresh(leaf, target, atNextBoot: false, options);
                     model.Leaves[leaf] = (target, model.Leaves[leaf].Own);
                     break;
                 case Kinds.FlattenFrozen:
                     f.Tree.Flatten(someFrozen, null);
+                    model.FrozenParent[someFrozen] = null;
                     break;
                 case Kinds.Hoist:
                     Hoist(f, model, leaf is null ? someFrozen : model.Leaves[leaf].Parent); // a parent that has leaves
@@ -146,9 +177,24 @@ public sealed class TreeModelProperties
             }
         }
 
-        void Publish(LayerRecord edition, byte[] view, string leaf)
+        // Rules 1 and 6: a leaf's writes become the lineage's next edition only from its latest, and only if there are any.
+        void FreezeInto(string lineage, Func<LayerRecord> freeze, string leaf)
         {
-            model.Frozen[edition.Name] = view;
+            (string parent, SortedDictionary<int, byte> own) = model.Leaves[leaf];
+            if (model.Latest(lineage) is { } latest && latest != parent)
+            {
+                Assert.Equal(StoreErrorKind.OutOfLine, Assert.Throws<StoreException>(() => freeze()).Kind);
+                return;
+            }
+            if (own.Count == 0)
+            {
+                Assert.Equal(StoreErrorKind.Empty, Assert.Throws<StoreException>(() => freeze()).Kind);
+                return;
+            }
+            LayerRecord edition = freeze();
+            Assert.True(model.EverPublished.Add(edition.Name), $"{edition.Name} was given before");
+            model.Frozen[edition.Name] = model.ViewOf(leaf);
+            model.FrozenParent[edition.Name] = parent;
             model.Leaves[leaf] = (edition.Name, new SortedDictionary<int, byte>());
         }
     }
@@ -158,8 +204,7 @@ public sealed class TreeModelProperties
     {
         const int Percent = 60;
         string[] leaves = [.. model.Leaves.Where(l => l.Value.Parent == parent).Select(l => l.Key)];
-        LayerRecord layer = f.Tree.Resolve(parent);
-        if (leaves.Length < 2 || layer.Lineage is null)
+        if (leaves.Length < 2 || model.Latest(Model.LineageOf(parent)) != parent)
         {
             Assert.ThrowsAny<StoreException>(() => f.Tree.Hoist(parent, Percent));
             return;
@@ -175,8 +220,15 @@ public sealed class TreeModelProperties
                 hoisted[block] = best.Key;
             }
         }
+        if (hoisted.Count == 0)
+        {
+            Assert.Equal(StoreErrorKind.Empty, Assert.Throws<StoreException>(() => f.Tree.Hoist(parent, Percent)).Kind);
+            return;
+        }
         HoistResult result = f.Tree.Hoist(parent, Percent);
         Assert.Equal(hoisted.Count, result.HoistedBlocks);
+        Assert.True(model.EverPublished.Add(result.Branch.Name), $"{result.Branch.Name} was given before");
+        model.FrozenParent[result.Branch.Name] = parent;
         byte[] branch = (byte[])model.Frozen[parent].Clone();
         foreach ((int block, byte value) in hoisted)
         {

@@ -260,7 +260,7 @@ public sealed class TreeOperationTests : IDisposable
     public void Editions_labels_and_lineage_names_resolve()
     {
         Tree.Import("base", _f.Root, ImageFormat.Raw, null);
-        Tree.Import("base", _f.Root, ImageFormat.Raw, "base");
+        Tree.Import("base", _f.Root, ImageFormat.Raw, "base", allowEmpty: true);
         Assert.Equal("base@2", Tree.Resolve("base").Name);
         Tree.Update("base@1", new LayerPatch { Labels = new Dictionary<string, string?> { ["channel"] = "stable" } });
         Assert.Equal(["base@1"], Tree.List(label: "channel=stable").Select(l => l.Name));

@@ -57,7 +57,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal("base@1", leaf.GetProperty("parent").GetString());
         Assert.Equal("leaf", leaf.GetProperty("kind").GetString());
 
-        JsonElement branch = JsonDocument.Parse((await Ubd("leaf", "freeze", "n1", "--into", "g", "--data", Data, "--json")).Ok().Stdout).RootElement;
+        JsonElement branch = JsonDocument.Parse((await Ubd("leaf", "freeze", "n1", "--into", "g", "--allow-empty", "--data", Data, "--json")).Ok().Stdout).RootElement;
         Assert.Equal("g@1", branch.GetProperty("name").GetString());
         JsonElement all = JsonDocument.Parse((await Ubd("image", "list", "--data", Data, "--json")).Ok().Stdout).RootElement;
         Assert.Equal("g@1", all.EnumerateArray().Single(l => l.GetProperty("name").GetString() == "n1").GetProperty("parent").GetString());
@@ -80,7 +80,7 @@ public sealed class CliTests : IDisposable
     {
         (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
         Tools.Result result = await Ubd("leaf", "create", "--data", Data, "--name", "../escape", "--parent", "base");
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Contains("letters, digits", result.Stderr, StringComparison.Ordinal);
     }
 
@@ -129,6 +129,100 @@ public sealed class CliTests : IDisposable
         Tools.Result result = await Ubd("export", "base", "--data", Data, "--output", Path.Combine(_directory, "x.raw"));
         Assert.Equal(5, result.ExitCode);
         Assert.Contains("damaged", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_mistyped_command_or_option_gets_one_line_with_the_nearest_name()
+    {
+        Tools.Result command = await Ubd("leaf", "crate", "--name", "x", "--parent", "base", "--data", Data);
+        Assert.Equal(2, command.ExitCode);
+        Assert.Contains("'ubd leaf' has no command 'crate'; did you mean 'create'?", command.Stderr, StringComparison.Ordinal);
+        Assert.Single(command.Stderr.Split('\n'), l => l.StartsWith("ubd: error:", StringComparison.Ordinal));
+
+        Tools.Result option = await Ubd("leaf", "list", "--dta", Data);
+        Assert.Equal(2, option.ExitCode);
+        Assert.Contains("did you mean '--data'?", option.Stderr, StringComparison.Ordinal);
+
+        Tools.Result far = await Ubd("leaf", "zzzzzzzz");
+        Assert.Contains("its commands are create, list", far.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Values_that_do_not_parse_or_are_out_of_range_exit_2_in_plain_words()
+    {
+        (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
+        Tools.Result size = await Ubd("leaf", "create", "--data", Data, "--name", "n1", "--parent", "base", "--quota", "lots");
+        Tools.Result number = await Ubd("image", "reconcile", "--data", Data, "--parent", "base", "--percent", "half");
+        Tools.Result range = await Ubd("image", "reconcile", "--data", Data, "--parent", "base", "--percent", "150");
+
+        Assert.Equal((2, 2, 2), (size.ExitCode, number.ExitCode, range.ExitCode));
+        Assert.Contains("'lots' is not a size", size.Stderr, StringComparison.Ordinal);
+        Assert.Contains("as a whole number", number.Stderr, StringComparison.Ordinal);
+        Assert.Contains("percentage from 1 to 100", range.Stderr, StringComparison.Ordinal);
+        Assert.All(new[] { size, number, range }, r => Assert.DoesNotContain("System.", r.Stderr, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Sizes_take_K_M_G_T_suffixes()
+    {
+        (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
+        JsonElement leaf = JsonDocument.Parse((await Ubd("leaf", "create", "--data", Data, "--name", "n1", "--parent", "base", "--quota", "20M", "--soft-quota", "1.5M", "--json")).Ok().Stdout).RootElement;
+        Assert.Equal((20L << 20, 3L << 19), (leaf.GetProperty("quotaBytes").GetInt64(), leaf.GetProperty("softQuotaBytes").GetInt64()));
+        JsonElement set = JsonDocument.Parse((await Ubd("layer", "set", "n1", "--data", Data, "--quota", "1GiB", "--json")).Ok().Stdout).RootElement;
+        Assert.Equal(1L << 30, set.GetProperty("quotaBytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task With_json_an_error_is_json_on_stdout_with_its_exit_code()
+    {
+        (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
+        Tools.Result missing = await Ubd("leaf", "create", "--data", Data, "--name", "n1", "--parent", "nope", "--json");
+        Tools.Result usage = await Ubd("leaf", "crate", "--json");
+
+        Assert.Equal((3, 2), (missing.ExitCode, usage.ExitCode));
+        JsonElement error = JsonDocument.Parse(missing.Stdout).RootElement.GetProperty("error");
+        Assert.Equal(("not found", 3), (error.GetProperty("title").GetString(), error.GetProperty("exitCode").GetInt32()));
+        Assert.Contains("no layer or lineage named 'nope'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("usage", JsonDocument.Parse(usage.Stdout).RootElement.GetProperty("error").GetProperty("title").GetString());
+    }
+
+    [Fact]
+    public async Task Data_and_server_together_are_refused_instead_of_ignoring_one()
+    {
+        Tools.Result result = await Ubd("leaf", "list", "--data", Data, "--server", "http://127.0.0.1:1");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("not both", result.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Data));
+    }
+
+    [Fact]
+    public async Task Export_picks_qcow2_for_a_qcow2_name_unless_told()
+    {
+        (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
+        string named = Path.Combine(_directory, "auto.qcow2");
+        string raw = Path.Combine(_directory, "auto.img");
+        (await Ubd("export", "base", "--data", Data, "--output", named)).Ok();
+        (await Ubd("export", "base", "--data", Data, "--output", raw)).Ok();
+        Assert.Contains("file format: qcow2", (await Tools.RunAsync("qemu-img", "info", named)).Ok().Stdout, StringComparison.Ordinal);
+        Assert.Contains("file format: raw", (await Tools.RunAsync("qemu-img", "info", raw)).Ok().Stdout, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--nbd-listen")]
+    [InlineData("--http-listen")]
+    public async Task A_taken_port_is_one_line_and_exit_4(string option)
+    {
+        (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        string taken = $"127.0.0.1:{((System.Net.IPEndPoint)holder.LocalEndpoint).Port}";
+        string other = option == "--nbd-listen" ? "--http-listen" : "--nbd-listen";
+
+        Tools.Result result = await Ubd("serve", "--data", Data, option, taken, other, other == "--http-listen" ? "none" : "127.0.0.1:0");
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains($"{taken} is taken", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose()

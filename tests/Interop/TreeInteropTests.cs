@@ -80,9 +80,17 @@ public sealed class TreeInteropTests : IDisposable
             JsonElement diff = JsonDocument.Parse((await Ubd(["image", "diff", "n1", "n2", "--json", .. remote])).Ok().Stdout).RootElement;
             Assert.Equal(3 * 65536, diff.GetProperty("changedBytes").GetInt64());
 
-            // Fold n1 into the group's next edition, then export n2 flat and compare with what it serves.
+            // n1 still sits on web@1: folding it into web would drop web@2's patch, so it is refused
+            // until n1 moves onto web@2. Then n1 folds into the group's next edition; export n2 flat
+            // and compare with what it serves.
+            Tools.Result stale = await Ubd(["leaf", "reconcile", "n1", .. remote]);
+            Assert.Equal(1, stale.ExitCode);
+            Assert.Contains("latest edition of 'web' is 'web@2'", stale.Stderr, StringComparison.Ordinal);
+            (await Ubd(["leaf", "refresh", "n1", .. remote])).Ok();
             JsonElement folded = JsonDocument.Parse((await Ubd(["leaf", "reconcile", "n1", "--json", .. remote])).Ok().Stdout).RootElement;
             Assert.Equal("web@3", folded.GetProperty("name").GetString());
+            (await Tools.RunAsync("qemu-io", "-f", "raw", "-c", "read -P 0x77 4M 64k", "-c", "read -P 0x51 2M 64k", server.Uri("n1"))).Ok()
+                .Stdout.Contains("failed", StringComparison.Ordinal).ShouldBeFalse();
             string flat = File("n2.raw");
             (await Ubd(["export", "n2", "--output", flat, .. remote])).Ok();
             (await Tools.RunAsync("qemu-img", "compare", "-f", "raw", "-F", "raw", flat, server.Uri("n2"))).Ok();
@@ -95,6 +103,10 @@ public sealed class TreeInteropTests : IDisposable
             using var anonymous = new HttpClient();
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(server.HttpUrl + "/api/v1/layers")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(server.HttpUrl + "/openapi/v1.json")).StatusCode);
+            // The hint for a missing token works while the server runs (it does not send the operator to --data).
+            Tools.Result tokenless = await Ubd("leaf", "list", "--server", server.HttpUrl);
+            Assert.Contains("pass --token-file FILE or set UBD_TOKEN", tokenless.Stderr, StringComparison.Ordinal);
+            Assert.Contains("only while no server runs on it", tokenless.Stderr, StringComparison.Ordinal);
         }
     }
 

@@ -51,6 +51,16 @@ public static class TestStore
 
         public LayerRecord? LatestEdition(string lineage) => All.Where(l => l.Lineage == lineage).MaxBy(l => l.Edition);
 
+        private readonly Dictionary<string, int> _highest = [];
+
+        public int HighestEdition(string lineage)
+        {
+            lock (_lock)
+            {
+                return _highest.GetValueOrDefault(lineage);
+            }
+        }
+
         public void Commit(IReadOnlyList<LayerRecord> upserts, IReadOnlyList<Guid> deletes)
         {
             lock (_lock)
@@ -62,6 +72,10 @@ public static class TestStore
                 foreach (LayerRecord layer in upserts)
                 {
                     _layers[layer.Id] = layer;
+                    if (layer.Lineage is { } lineage && layer.Edition > _highest.GetValueOrDefault(lineage))
+                    {
+                        _highest[lineage] = layer.Edition;
+                    }
                 }
             }
         }

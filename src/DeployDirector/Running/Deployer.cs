@@ -311,18 +311,29 @@ public sealed partial class Deployer(DirectorContext director)
         change.Commit();
     }
 
-    /// <summary>A group with a branch gets it created over its stemcell edition when it does not sit there yet.</summary>
+    /// <summary>
+    /// A group with a branch gets it created over its stemcell edition, or — when the branch exists over
+    /// another edition — its next edition over that one, carrying the branch's blocks (a refresh; a
+    /// rollback moves it back the same way).
+    /// </summary>
     private void EnsureBranches(Prepared prepared, TaskContext task)
     {
         foreach (InstanceGroup group in prepared.Manifest.InstanceGroups.Where(g => g.Branch is not null))
         {
             string stemcell = prepared.Input.Stemcells[group.Stemcell];
-            if (director.Tree.LatestEdition(group.Branch!) is { } latest && director.Tree.Describe(latest).Parent == director.Tree.Resolve(stemcell).Name)
+            if (director.Tree.LatestEdition(group.Branch!) is not { } latest)
+            {
+                string created = director.Tree.CreateBranch(group.Branch!, stemcell).Name;
+                task.Step("layers", $"branch {created} created over {stemcell} for group {group.Name}");
+                continue;
+            }
+            if (director.Tree.Describe(latest).Parent == director.Tree.Resolve(stemcell).Name)
             {
                 continue;
             }
-            string created = director.Tree.CreateBranch(group.Branch!, stemcell).Name;
-            task.Step("layers", $"branch {created} created over {stemcell} for group {group.Name}");
+            var anyDirection = new ImageTree.Tree.RefreshOptions { Kind = UnionBlock.Store.LayerKind.Branch, AllowDowngrade = true, OtherLineage = true };
+            string moved = director.Tree.Refresh(latest.Name, stemcell, atNextBoot: false, anyDirection).Layer;
+            task.Step("layers", $"branch {moved} made over {stemcell} from {latest.Name} for group {group.Name}");
         }
     }
 

@@ -7,11 +7,14 @@ namespace ImageTree.Metadata;
 /// <summary>
 /// The layer catalog kept in the metadata store: one key per layer (<c>layer/ID</c>, a JSON record),
 /// all of a commit in one synced batch. The whole catalog is also held in memory, loaded at open.
-/// The key-value store belongs to the caller and outlives the catalog.
+/// The key-value store belongs to the caller and outlives the catalog. Each lineage's highest edition
+/// number (<c>lineage/NAME</c>) is kept beside the layers, so a number is never given twice even after
+/// its edition is deleted.
 /// </summary>
 public sealed class KeyValueLayerCatalog : ILayerCatalog
 {
     private const string Prefix = "layer/";
+    private const string HighestPrefix = "lineage/";
     private readonly IKeyValueStore _store;
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, LayerRecord> _byId;
@@ -27,6 +30,25 @@ public sealed class KeyValueLayerCatalog : ILayerCatalog
         foreach (LayerRecord layer in _byId.Values)
         {
             Index(layer);
+        }
+        foreach ((byte[] key, byte[] value) in store.Scan(Encoding.UTF8.GetBytes(HighestPrefix)))
+        {
+            _highest[Encoding.UTF8.GetString(key)[HighestPrefix.Length..]] = int.Parse(Encoding.UTF8.GetString(value), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        foreach (LayerRecord layer in _byId.Values.Where(l => l.Lineage is not null))
+        {
+            // Data directories from before the counter was kept: the editions still there are the floor.
+            _highest[layer.Lineage!] = Math.Max(_highest.GetValueOrDefault(layer.Lineage!), layer.Edition);
+        }
+    }
+
+    private readonly Dictionary<string, int> _highest = new(StringComparer.Ordinal);
+
+    public int HighestEdition(string lineage)
+    {
+        lock (_lock)
+        {
+            return _highest.GetValueOrDefault(lineage);
         }
     }
 
@@ -121,7 +143,23 @@ public sealed class KeyValueLayerCatalog : ILayerCatalog
         }
         lock (_lock)
         {
+            var raised = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (LayerRecord layer in upserts.Where(l => l.Lineage is not null))
+            {
+                if (layer.Edition > Math.Max(_highest.GetValueOrDefault(layer.Lineage!), raised.GetValueOrDefault(layer.Lineage!)))
+                {
+                    raised[layer.Lineage!] = layer.Edition;
+                }
+            }
+            foreach ((string lineage, int edition) in raised)
+            {
+                batch.Put(Encoding.UTF8.GetBytes(HighestPrefix + lineage), Encoding.UTF8.GetBytes(edition.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
             _store.Write(batch);
+            foreach ((string lineage, int edition) in raised)
+            {
+                _highest[lineage] = edition;
+            }
             foreach (Guid id in deletes)
             {
                 if (_byId.Remove(id, out LayerRecord? gone))

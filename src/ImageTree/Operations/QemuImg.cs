@@ -15,6 +15,16 @@ internal static class QemuImg
         return RandomAccess.Read(handle, magic, 0) == 4 && magic.SequenceEqual(Qcow2Magic);
     }
 
+    /// <summary>The size of the disk an image holds: a qcow2 header's virtual size (big-endian at byte 24), else the file's length.</summary>
+    public static long DiskBytes(string file)
+    {
+        using var handle = File.OpenHandle(file);
+        Span<byte> header = stackalloc byte[32];
+        return RandomAccess.Read(handle, header, 0) == 32 && header[..4].SequenceEqual(Qcow2Magic)
+            ? (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[24..])
+            : RandomAccess.GetLength(handle);
+    }
+
     /// <summary>Runs qemu-img convert; a missing qemu-img or a failed conversion is reported with its output.</summary>
     public static void Convert(string input, string inputFormat, string output, string outputFormat)
     {

@@ -13,11 +13,16 @@ public sealed class TreeExport(LayerStore layers)
 
     /// <summary>
     /// Writes the disk a layer shows to <paramref name="output"/>, skipping holes so a raw export
-    /// stays sparse. qcow2 goes through qemu-img. Returns the bytes of data written.
+    /// stays sparse. qcow2 goes through qemu-img; auto picks qcow2 for a name ending in .qcow2 or .qcow,
+    /// raw for any other. Returns the bytes of data written.
     /// </summary>
     public long Export(string name, string output, ImageFormat format, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         LayerRecord layer = layers.Get(name);
+        if (format == ImageFormat.Auto)
+        {
+            format = Path.GetExtension(output).ToLowerInvariant() is ".qcow2" or ".qcow" ? ImageFormat.Qcow2 : ImageFormat.Raw;
+        }
         if (format == ImageFormat.Qcow2)
         {
             string raw = output + ".raw.tmp";

@@ -20,7 +20,9 @@ public sealed class TreeHoist(LayerStore layers)
     /// does not show through. Runs online: each leaf is rewritten from a snapshot and the writes made
     /// meanwhile are copied over at the swap.
     /// </summary>
-    public HoistResult Hoist(string parentName, NewLayer branchName, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    /// <remarks>When no block qualifies nothing is published, unless <paramref name="allowEmpty"/>: an empty
+    /// edition would change no disk and only move the leaves.</remarks>
+    public HoistResult Hoist(string parentName, NewLayer branchName, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool allowEmpty = false)
     {
         if (percent is < 1 or > 100)
         {
@@ -47,6 +49,12 @@ public sealed class TreeHoist(LayerStore layers)
                 LayerRecord branch = branchName.Stamp(new LayerRecord(Guid.NewGuid(), branchName.Name, LayerKind.Branch, parent.Id, parent.Size, 0, DateTimeOffset.UtcNow));
                 int needed = Math.Max(2, (int)Math.Ceiling(percent * leaves.Length / 100.0));
                 Dictionary<long, HoistedBlock> hoisted = WriteSharedBlocks(branch, rewrites, needed, progress, cancellationToken);
+                if (hoisted.Count == 0 && !allowEmpty)
+                {
+                    Directory.Delete(layers.LayerDirectory(branch.Id), recursive: true);
+                    throw new StoreException(StoreErrorKind.Empty,
+                        $"no block is held alike by at least {percent}% of the {leaves.Length} leaves of '{parentName}', so there is nothing to hoist; nothing was published and no leaf moved");
+                }
                 long before = rewrites.Sum(CountData);
                 long after = layers.Read(parent, parentDevice =>
                     rewrites.Select((rewrite, index) => RewriteWithout(rewrite, index, hoisted, parentDevice)).Sum());

@@ -13,6 +13,9 @@ public sealed class TreeImport(LayerStore layers)
 {
     private const int Chunk = 1 << 20;
 
+    /// <summary>The bytes an import's progress counts up to: the disk the image holds (a qcow2 file is smaller than its disk), 0 if there is no file.</summary>
+    public static long ProgressTotal(string file) => File.Exists(file) ? QemuImg.DiskBytes(file) : 0;
+
     /// <summary>Imports an image as a new root. <paramref name="progress"/> gets bytes done of the raw image.</summary>
     public ImportResult Import(string name, string file, ImageFormat format, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
         Import(new NewLayer(name), file, format, overName: null, progress, cancellationToken);
@@ -20,9 +23,10 @@ public sealed class TreeImport(LayerStore layers)
     /// <summary>
     /// Imports an image as a new root or, with <paramref name="overName"/>, as a delta branch over
     /// that frozen layer: only blocks whose contents differ from what the layer shows are stored
-    /// (blocks that became zeros are recorded as zero entries).
+    /// (blocks that became zeros are recorded as zero entries). A delta with no change is refused unless
+    /// <paramref name="allowEmpty"/>: it would publish an edition identical to its base.
     /// </summary>
-    public ImportResult Import(NewLayer name, string file, ImageFormat format, string? overName, IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+    public ImportResult Import(NewLayer name, string file, ImageFormat format, string? overName, IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool allowEmpty = false) =>
         layers.RunExclusive(() =>
         {
             layers.CheckNewName(name.Name);
@@ -49,7 +53,7 @@ public sealed class TreeImport(LayerStore layers)
                 }
                 if (over is not null)
                 {
-                    return ImportDelta(name, id, raw, over, progress, cancellationToken);
+                    return ImportDelta(name, id, raw, over, allowEmpty, progress, cancellationToken);
                 }
                 (long size, long allocated) = layers.WriteRootFromImage(id, raw, progress, cancellationToken);
                 LayerRecord layer = name.Stamp(new LayerRecord(id, name.Name, LayerKind.Root, null, size, 0, DateTimeOffset.UtcNow));
@@ -73,7 +77,7 @@ public sealed class TreeImport(LayerStore layers)
             }
         });
 
-    private ImportResult ImportDelta(NewLayer name, Guid id, string raw, LayerRecord over, IProgress<long>? progress, CancellationToken cancellationToken)
+    private ImportResult ImportDelta(NewLayer name, Guid id, string raw, LayerRecord over, bool allowEmpty, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         using var image = File.OpenHandle(raw, FileMode.Open, FileAccess.Read, FileShare.Read);
         long size = RandomAccess.GetLength(image);
@@ -83,6 +87,7 @@ public sealed class TreeImport(LayerStore layers)
                 $"{raw} is {size} bytes but '{over.Name}' is {over.Size}: a new edition has the size of the one it patches");
         }
         LayerRecord layer = name.Stamp(new LayerRecord(id, name.Name, LayerKind.Branch, over.Id, size, 0, DateTimeOffset.UtcNow));
+        long changed = 0;
         long stored = layers.Read(over, device =>
         {
             byte[] mine = new byte[Chunk];
@@ -107,6 +112,7 @@ public sealed class TreeImport(LayerStore layers)
                         continue;
                     }
                     long number = (offset + at) >> Blocks.Shift;
+                    changed++;
                     if (block.ContainsAnyExcept((byte)0))
                     {
                         Array.Clear(whole);
@@ -119,6 +125,11 @@ public sealed class TreeImport(LayerStore layers)
                     }
                 }
                 progress?.Report(offset + length);
+            }
+            if (changed == 0 && !allowEmpty)
+            {
+                throw new StoreException(StoreErrorKind.Empty,
+                    $"{raw} shows the same disk as '{over.Name}': no block differs, so nothing was published (allow an empty edition explicitly if you want one)");
             }
             writer.Complete();
             return writer.DataBlocks * Blocks.Size;

@@ -29,8 +29,13 @@ public sealed partial class ImageTreeService
                 return new LineageInfo(g.Key, editions, editions[^1]);
             })];
 
-    /// <summary>The name the next edition of <paramref name="lineage"/> gets.</summary>
-    private NewLayer NextEdition(string lineage)
+    /// <summary>
+    /// The name the next edition of <paramref name="lineage"/> gets, published over <paramref name="over"/>
+    /// (null for a full image, which carries a whole disk). Numbers are never given twice, and "latest"
+    /// only moves forward: an edition of an existing lineage must sit on its latest edition (rule 1 of the
+    /// tree rules in docs/invariants.md), or it would silently drop what that edition changed.
+    /// </summary>
+    private NewLayer NextEdition(string lineage, LayerRecord? over)
     {
         if (LineageProblem(lineage) is { } problem)
         {
@@ -40,7 +45,13 @@ public sealed partial class ImageTreeService
         {
             throw new StoreException(StoreErrorKind.AlreadyExists, $"'{lineage}' is already the name of a {taken.Kind.ToString().ToLowerInvariant()}; choose another lineage name");
         }
-        int next = (LatestEdition(lineage)?.Edition ?? 0) + 1;
+        if (over is not null && LatestEdition(lineage) is { } latest && latest.Id != over.Id)
+        {
+            throw new StoreException(StoreErrorKind.OutOfLine,
+                $"the new edition would sit on '{over.Name}', but the latest edition of '{lineage}' is '{latest.Name}': '{lineage}' would lose what {latest.Name} changed. "
+                + $"Move the layer onto {latest.Name} first (ubd leaf refresh), or publish into a new lineage");
+        }
+        int next = Layers.HighestEdition(lineage) + 1;
         return new NewLayer($"{lineage}@{next}", lineage, next);
     }
 

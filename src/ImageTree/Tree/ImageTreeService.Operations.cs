@@ -8,26 +8,36 @@ public sealed partial class ImageTreeService
     private readonly Lock _policy = new();
 
     /// <summary>Imports an image as the next edition of <paramref name="lineage"/>: a full root, or
-    /// with <paramref name="deltaOver"/> only the blocks that differ from that layer.</summary>
-    public ImportResult Import(string lineage, string file, ImageFormat format, string? deltaOver, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    /// with <paramref name="deltaOver"/> only the blocks that differ from that layer (which must be the
+    /// lineage's latest edition when the lineage exists). A delta identical to its base publishes
+    /// nothing unless <paramref name="allowEmpty"/>.</summary>
+    public ImportResult Import(string lineage, string file, ImageFormat format, string? deltaOver, IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool allowEmpty = false)
     {
         ImportResult result;
         lock (_policy)
         {
-            string? over = deltaOver is null ? null : Resolve(deltaOver).Name;
-            result = _import.Import(NextEdition(lineage), file, format, over, progress, cancellationToken);
+            LayerRecord? over = deltaOver is null ? null : Resolve(deltaOver);
+            result = _import.Import(NextEdition(lineage, over), file, format, over?.Name, progress, cancellationToken, allowEmpty);
         }
         Publish("edition.imported", result.Layer.Name, $"{result.StoredBytes} of {result.ImageBytes} bytes stored" + (deltaOver is null ? "" : $" as a delta over {deltaOver}"));
         return result;
     }
 
-    /// <summary>Creates a service group's branch: the first (empty) edition of <paramref name="lineage"/> over a frozen layer.</summary>
+    /// <summary>Creates a service group's branch: the first (empty) edition of <paramref name="lineage"/>
+    /// over a frozen layer, its declared base. A lineage is created once: an existing one moves onto
+    /// another base by a refresh, which keeps its blocks.</summary>
     public LayerRecord CreateBranch(string lineage, string parent)
     {
         LayerRecord branch;
         lock (_policy)
         {
-            branch = _branches.CreateBranch(NextEdition(lineage), Resolve(parent).Name);
+            if (LatestEdition(lineage) is { } existing)
+            {
+                throw new StoreException(StoreErrorKind.AlreadyExists,
+                    $"the lineage '{lineage}' exists (latest {existing.Name}, over {ParentOf(existing).Name}); move it onto another edition with 'ubd branch refresh {existing.Name} --to {parent}', or choose a new name");
+            }
+            LayerRecord parentLayer = Resolve(parent);
+            branch = _branches.CreateBranch(NextEdition(lineage, parentLayer), parentLayer.Name);
         }
         Publish("branch.created", branch.Name, $"over {parent}");
         return branch;
@@ -36,17 +46,10 @@ public sealed partial class ImageTreeService
     /// <summary>Registers a node's leaf over a frozen layer; its disk exists at once.</summary>
     public LayerRecord CreateLeaf(string name, string parent, long quotaBytes = 0, long softQuotaBytes = 0)
     {
-        if (name.Contains('@', StringComparison.Ordinal))
-        {
-            throw new StoreException(StoreErrorKind.InvalidArgument, $"'{name}': leaf names cannot contain '@' (it marks editions)");
-        }
         LayerRecord leaf;
         lock (_policy)
         {
-            if (LatestEdition(name) is not null)
-            {
-                throw new StoreException(StoreErrorKind.AlreadyExists, $"'{name}' is a lineage (its editions are {name}@N); choose another leaf name");
-            }
+            CheckLeafName(name);
             LayerRecord parentLayer = Resolve(parent);
             CheckQuota(parentLayer, quotaBytes, softQuotaBytes);
             leaf = Layers.CreateLeaf(name, parentLayer.Name, quotaBytes, softQuotaBytes);
@@ -56,13 +59,25 @@ public sealed partial class ImageTreeService
     }
 
     /// <summary>Seals a leaf's writes into the next edition of <paramref name="lineage"/>; the leaf
-    /// (and a node running on it) goes on, empty, over that edition.</summary>
-    public LayerRecord Freeze(string leaf, string lineage)
+    /// (and a node running on it) goes on, empty, over that edition. The leaf must sit on the lineage's
+    /// latest edition (or the lineage be new), and have written something unless <paramref name="allowEmpty"/>.</summary>
+    public LayerRecord Freeze(string leaf, string lineage, bool allowEmpty = false)
     {
         LayerRecord edition;
         lock (_policy)
         {
-            edition = Layers.Freeze(Resolve(leaf).Name, NextEdition(lineage));
+            LayerRecord layer = Resolve(leaf);
+            if (layer.Kind != LayerKind.Leaf)
+            {
+                throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is a {layer.Kind.ToString().ToLowerInvariant()}, already frozen; only leaves are frozen");
+            }
+            NewLayer next = NextEdition(lineage, ParentOf(layer));
+            if (!allowEmpty && Layers.OwnBlocksOf(layer).Count == 0)
+            {
+                throw new StoreException(StoreErrorKind.Empty,
+                    $"'{layer.Name}' has written nothing, so {next.Name} would be the same disk as {ParentOf(layer).Name}; nothing published (allow an empty edition explicitly if you want one)");
+            }
+            edition = Layers.Freeze(layer.Name, next);
         }
         Publish("edition.frozen", edition.Name, $"from leaf {leaf}");
         return edition;
@@ -94,24 +109,25 @@ public sealed partial class ImageTreeService
     }
 
     /// <summary>Folds a leaf into a new edition of its parent's lineage (the leaf goes on over it).</summary>
-    public LayerRecord Reconcile(string leaf)
+    public LayerRecord Reconcile(string leaf, bool allowEmpty = false)
     {
         LayerRecord parent = ParentOf(Resolve(leaf));
         string lineage = parent.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument,
             $"'{parent.Name}' is not an edition, so it has no lineage to continue; use 'ubd leaf freeze {leaf} --into LINEAGE'");
-        return Freeze(leaf, lineage);
+        return Freeze(leaf, lineage, allowEmpty);
     }
 
     /// <summary>Hoists the blocks at least <paramref name="percent"/>% of a layer's leaves share into
-    /// a new edition of its lineage and moves the leaves onto it.</summary>
-    public HoistResult Hoist(string parent, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    /// a new edition of its lineage and moves the leaves onto it. The layer must be its lineage's latest
+    /// edition; when no block qualifies nothing is published unless <paramref name="allowEmpty"/>.</summary>
+    public HoistResult Hoist(string parent, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool allowEmpty = false)
     {
         HoistResult result;
         lock (_policy)
         {
             LayerRecord layer = Resolve(parent);
             string lineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is not an edition; hoisting publishes a new edition of its lineage");
-            result = _hoist.Hoist(layer.Name, NextEdition(lineage), percent, progress, cancellationToken);
+            result = _hoist.Hoist(layer.Name, NextEdition(lineage, layer), percent, progress, cancellationToken, allowEmpty);
         }
         Publish("edition.hoisted", result.Branch.Name,
             $"{result.HoistedBlocks} blocks shared by ≥{percent}% of {result.Leaves} leaves; leaves {result.LeafBytesBefore} → {result.LeafBytesAfter} bytes");
@@ -123,21 +139,18 @@ public sealed partial class ImageTreeService
     /// lineage), reporting the blocks changed both by that edition and by the layer itself. A branch
     /// is never changed in place: its blocks become the next edition of its own lineage over the new
     /// parent. A leaf with a node attached moves only at the node's next boot, and only when asked.
+    /// The move must go forward along the parent's lineage unless <paramref name="options"/> allows a
+    /// downgrade or another lineage on the same base; a leaf's hard quota must hold on the new chain
+    /// (rules 4–5 in docs/invariants.md). A dry run checks and reports all of it and moves nothing.
     /// </summary>
-    public RefreshResult Refresh(string name, string? to, bool atNextBoot)
+    public RefreshResult Refresh(string name, string? to, bool atNextBoot, RefreshOptions? options = null)
     {
+        options ??= new RefreshOptions();
         RefreshResult result;
         lock (_policy)
         {
             LayerRecord layer = Resolve(name);
-            if (layer.Kind == LayerKind.Root)
-            {
-                throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is a root; only branches and leaves have a parent to refresh");
-            }
-            if (layer.Pinned)
-            {
-                throw new StoreException(StoreErrorKind.Protected, $"'{layer.Name}' is pinned to its parent; unpin it first (ubd layer set {layer.Name} --pin false)");
-            }
+            RefreshRules.CheckMovable(layer, options.Kind);
             LayerRecord parent = ParentOf(layer);
             LayerRecord target = to is not null ? Resolve(to) : (parent.Lineage is { } lineage ? LatestEdition(lineage)! : parent);
             if (!target.IsFrozen)
@@ -152,35 +165,59 @@ public sealed partial class ImageTreeService
             {
                 throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is already on '{parent.Name}', the latest edition; name another with --to");
             }
-            DiffResult changed = _diff.Diff(parent.Name, target.Name);
+            RefreshRules.CheckDirection(layer, parent, target, Layers.Ancestry(parent)[^1], Layers.Ancestry(target)[^1], options);
             OwnBlocks own = Layers.OwnBlocksOf(layer);
-            ChangedExtent[] conflicts = [.. Intersect(changed.Extents, own)];
-            string moved;
-            bool deferred = false;
+            NewLayer? branchEdition = null;
             if (layer.Kind == LayerKind.Branch)
             {
                 string branchLineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"branch '{layer.Name}' is not an edition; freeze it into a lineage first");
-                moved = _branches.CopyBranchOnto(layer.Name, target.Name, NextEdition(branchLineage)).Name;
-            }
-            else if (IsAttached(layer))
-            {
-                if (!atNextBoot)
+                if (LatestEdition(branchLineage) is { } latest && latest.Id != layer.Id)
                 {
-                    throw new StoreException(StoreErrorKind.InUse,
-                        $"a node is attached to '{layer.Name}'; its disk cannot change under it. Add --at-next-boot to move it when the node boots next, or stop the node first.");
+                    throw new StoreException(StoreErrorKind.OutOfLine,
+                        $"'{layer.Name}' is not the latest edition of '{branchLineage}' ({latest.Name}): its refresh would become {branchLineage}'s latest without what {latest.Name} changed. Refresh {latest.Name} instead");
                 }
-                _records.Update([layer with { NextBootParentId = target.Id }]);
-                moved = layer.Name;
-                deferred = true;
+                branchEdition = NextEdition(branchLineage, null);
             }
-            else
+            else if (layer.QuotaBytes > 0)
             {
-                moved = _branches.ReparentLeaf(layer.Name, target.Name).Name;
+                long referenced = Layers.Read(target, device => device.CountReferencedBlocksWith(own)) * UnionBlock.Blocks.Size;
+                if (referenced > layer.QuotaBytes)
+                {
+                    throw new StoreException(StoreErrorKind.OverQuota,
+                        $"on '{target.Name}' the disk of '{layer.Name}' would reference {referenced} bytes, past its hard quota of {layer.QuotaBytes}; raise the quota first (ubd layer set {layer.Name} --quota BYTES)");
+                }
             }
-            result = new RefreshResult(moved, parent.Name, target.Name, deferred, conflicts, conflicts.Sum(c => c.Length));
+            if (IsAttached(layer) && layer.Kind == LayerKind.Leaf && !atNextBoot)
+            {
+                throw new StoreException(StoreErrorKind.InUse,
+                    $"a node is attached to '{layer.Name}'; its disk cannot change under it. Add --at-next-boot to move it when the node boots next, or stop the node first.");
+            }
+            DiffResult changed = _diff.Diff(parent.Name, target.Name);
+            ChangedExtent[] conflicts = [.. Intersect(changed.Extents, own)];
+            bool deferred = layer.Kind == LayerKind.Leaf && IsAttached(layer);
+            string moved = branchEdition?.Name ?? layer.Name;
+            if (!options.DryRun)
+            {
+                if (branchEdition is { } edition)
+                {
+                    _branches.CopyBranchOnto(layer.Name, target.Name, edition);
+                }
+                else if (deferred)
+                {
+                    _records.Update([layer with { NextBootParentId = target.Id }]);
+                }
+                else
+                {
+                    _branches.ReparentLeaf(layer.Name, target.Name);
+                }
+            }
+            result = new RefreshResult(moved, parent.Name, target.Name, deferred, conflicts, conflicts.Sum(c => c.Length), options.DryRun);
         }
-        Publish(result.AtNextBoot ? "refresh.pending" : "refresh.done", result.Layer,
-            $"{result.From} → {result.To}; {result.Conflicts.Count} conflicting extents ({result.ConflictBytes} bytes)");
+        if (!result.DryRun)
+        {
+            Publish(result.AtNextBoot ? "refresh.pending" : "refresh.done", result.Layer,
+                $"{result.From} → {result.To}; {result.Conflicts.Count} conflicting extents ({result.ConflictBytes} bytes)");
+        }
         return result;
     }
 
@@ -208,38 +245,82 @@ public sealed partial class ImageTreeService
     /// <summary>
     /// Deletes a layer. Refused for a protected layer, and — unless <paramref name="recursive"/> — for
     /// one with children or attached nodes; with it, everything built on the layer goes too (attached
-    /// nodes lose their disks), but never a protected layer. The files are removed at once.
+    /// nodes lose their disks), but never a protected layer. A lineage's name alone deletes nothing
+    /// unless <paramref name="allEditions"/>: then every edition of it goes (their numbers stay used).
+    /// The files are removed at once; a dry run reports what would go and removes nothing.
     /// </summary>
-    public DeleteResult Delete(string name, bool recursive)
+    public DeleteResult Delete(string name, bool recursive, bool allEditions = false, bool dryRun = false)
     {
         DeleteResult result;
         lock (_policy)
         {
-            LayerRecord layer = Resolve(name);
+            LayerRecord[] targets = DeletionTargets(name, allEditions);
+            var targetIds = targets.Select(t => t.Id).ToHashSet();
             List<LayerRecord> doomed = [];
-            CollectPostOrder(layer, doomed);
+            foreach (LayerRecord target in targets)
+            {
+                // Each subtree in post-order (children first); one already taken is left as it was.
+                List<LayerRecord> subtree = [];
+                CollectPostOrder(target, subtree);
+                doomed.AddRange(subtree.Where(l => !doomed.Any(d => d.Id == l.Id)));
+            }
             if (doomed.FirstOrDefault(l => l.Protected) is { } kept)
             {
                 throw new StoreException(StoreErrorKind.Protected, $"'{kept.Name}' is protected; unprotect it first (ubd layer set {kept.Name} --protect false)");
             }
             if (!recursive)
             {
-                if (doomed.Count > 1)
+                LayerRecord[] built = [.. doomed.Where(l => !targetIds.Contains(l.Id))];
+                if (built.Length > 0)
                 {
                     throw new StoreException(StoreErrorKind.InUse,
-                        $"'{layer.Name}' has {doomed.Count - 1} layers built on it ({string.Join(", ", doomed.Take(doomed.Count - 1).Take(5).Select(l => l.Name))}); delete those first, or add --recursive");
+                        $"'{name}' has {built.Length} layers built on it ({string.Join(", ", built.Take(5).Select(l => l.Name))}); delete those first, or add --recursive");
                 }
-                if (IsAttached(layer))
+                if (targets.FirstOrDefault(IsAttached) is { } attached)
                 {
-                    throw new StoreException(StoreErrorKind.InUse, $"a node is attached to '{layer.Name}'; stop it first, or add --recursive to delete the disk under it");
+                    throw new StoreException(StoreErrorKind.InUse, $"a node is attached to '{attached.Name}'; stop it first, or add --recursive to delete the disk under it");
                 }
             }
-            long freed = _deletion.Delete(doomed);
-            RemoveAttachments(doomed.Select(l => l.Id));
-            result = new DeleteResult([.. doomed.Select(l => l.Name)], freed);
+            if (dryRun)
+            {
+                result = new DeleteResult([.. doomed.Select(l => l.Name)], doomed.Sum(l => Layers.FileBytes(l.Id)), DryRun: true);
+            }
+            else
+            {
+                long freed = _deletion.Delete(doomed);
+                RemoveAttachments(doomed.Select(l => l.Id));
+                result = new DeleteResult([.. doomed.Select(l => l.Name)], freed);
+            }
         }
-        Publish("layer.deleted", name, $"{result.Deleted.Count} layers, {result.FreedBytes} bytes freed");
+        if (!dryRun)
+        {
+            Publish("layer.deleted", name, $"{result.Deleted.Count} layers, {result.FreedBytes} bytes freed");
+        }
         return result;
+    }
+
+    /// <summary>The layers a delete names: one layer, or with <paramref name="allEditions"/> a whole lineage.</summary>
+    private LayerRecord[] DeletionTargets(string name, bool allEditions)
+    {
+        if (Layers.Find(name) is { } exact)
+        {
+            if (allEditions)
+            {
+                throw new StoreException(StoreErrorKind.InvalidArgument, $"'{name}' names one layer; --all-editions takes a lineage's name alone (e.g. '{exact.Lineage ?? "base"}')");
+            }
+            return [exact];
+        }
+        LayerRecord[] editions = [.. Layers.Layers.Where(l => l.Lineage == name).OrderBy(l => l.Edition)];
+        if (editions.Length == 0)
+        {
+            Resolve(name); // the not-found error, with its hints
+        }
+        if (!allEditions)
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument,
+                $"'{name}' is a lineage ({string.Join(", ", editions.Select(e => e.Name))}); name one edition (e.g. {editions[^1].Name}), or add --all-editions to delete the whole lineage");
+        }
+        return editions;
     }
 
     /// <summary>Changes labels, protection, pinning or quotas.</summary>

@@ -37,20 +37,38 @@ public sealed record LayerPatch
 }
 
 /// <summary>The outcome of a refresh: the layer now on the new edition (for a branch a new edition
-/// of its own), whether it waits for the next boot, and the blocks both sides changed.</summary>
+/// of its own), whether it waits for the next boot, and the blocks both sides changed. A dry run
+/// reports the same and has moved nothing.</summary>
 public sealed record RefreshResult(
     string Layer,
     string From,
     string To,
     bool AtNextBoot,
     IReadOnlyList<ChangedExtent> Conflicts,
-    long ConflictBytes);
+    long ConflictBytes,
+    bool DryRun = false);
+
+/// <summary>What a refresh may do beyond moving forward along its parent's lineage.</summary>
+public sealed record RefreshOptions
+{
+    /// <summary>The kind the caller means to move ('ubd leaf refresh' a leaf, 'ubd branch refresh' a branch); null: either.</summary>
+    public LayerKind? Kind { get; init; }
+
+    /// <summary>Allow a move onto an older edition of the parent's lineage.</summary>
+    public bool AllowDowngrade { get; init; }
+
+    /// <summary>Allow a move onto another lineage, if it shares the layer's base (root).</summary>
+    public bool OtherLineage { get; init; }
+
+    /// <summary>Check and report; move nothing.</summary>
+    public bool DryRun { get; init; }
+}
 
 /// <summary>A move not made: the layer's own extents its new parent also changed.</summary>
 public sealed record RefreshConflicts(string Layer, string From, string To, IReadOnlyList<ChangedExtent> Extents, long Bytes);
 
-/// <summary>What a delete removed.</summary>
-public sealed record DeleteResult(IReadOnlyList<string> Deleted, long FreedBytes);
+/// <summary>What a delete removed (in a dry run: would remove).</summary>
+public sealed record DeleteResult(IReadOnlyList<string> Deleted, long FreedBytes, bool DryRun = false);
 
 /// <summary>Space of a layer and of everything below it in the tree (ZFS's usedbychildren).</summary>
 public sealed record SpaceReport(string Layer, long WrittenBytes, long ReferencedBytes, long UniqueBytes, long UsedByChildrenBytes);

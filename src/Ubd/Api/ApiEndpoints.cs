@@ -30,12 +30,13 @@ public static class ApiEndpoints
             .WithSummary("One layer (a lineage name means its latest edition)");
         layers.MapPatch("/{name}", (ImageTreeService tree, string name, LayerPatch patch) => tree.Describe(tree.Update(name, patch)))
             .WithSummary("Change labels (null value removes), protection, pinning, quotas");
-        layers.MapDelete("/{name}", (ImageTreeService tree, string name, bool? recursive) => tree.Delete(name, recursive ?? false))
-            .WithSummary("Delete a layer; with recursive=true everything built on it too (never protected layers)");
+        layers.MapDelete("/{name}", (ImageTreeService tree, string name, bool? recursive, bool? allEditions, bool? dryRun) =>
+                tree.Delete(name, recursive ?? false, allEditions ?? false, dryRun ?? false))
+            .WithSummary("Delete a layer; with recursive=true everything built on it too (never protected layers); a lineage's name needs allEditions=true; dryRun=true reports only");
         layers.MapGet("/{name}/space", (ImageTreeService tree, string name) => tree.Space(name))
             .WithSummary("Space accounting: written, referenced, unique, used by children");
-        layers.MapPost("/{name}/refresh", (ImageTreeService tree, string name, RefreshRequest request) => tree.Refresh(name, request.To, request.AtNextBoot))
-            .WithSummary("Move a layer onto a newer edition of its parent, with a conflict report");
+        layers.MapPost("/{name}/refresh", (ImageTreeService tree, string name, RefreshRequest request) => tree.Refresh(name, request.To, request.AtNextBoot, request.ToOptions()))
+            .WithSummary("Move a layer onto a newer edition of its parent, with a conflict report (downgrades and other lineages only when asked; dryRun reports only)");
         layers.MapPost("/{name}/flatten", (ImageTreeService tree, TaskRunner tasks, string name, FlattenRequest? request) =>
             Accepted(tasks.Start("flatten", name, tree.Resolve(name).Size, (p, c) => tree.Flatten(name, request?.NewBase, p, c))))
             .WithSummary("Copy ancestor blocks so the layer stands alone (a task)");
@@ -50,10 +51,16 @@ public static class ApiEndpoints
         leaves.MapPost("/", (ImageTreeService tree, LeafRequest request) =>
             Created(tree.Describe(tree.CreateLeaf(request.Name, request.Parent, request.QuotaBytes, request.SoftQuotaBytes))))
             .WithSummary("Register a node's leaf (instant)");
-        leaves.MapPost("/{name}/freeze", (ImageTreeService tree, string name, FreezeRequest request) => Created(tree.Describe(tree.Freeze(name, request.Into))))
+        leaves.MapPost("/{name}/freeze", (ImageTreeService tree, string name, FreezeRequest request) => Created(tree.Describe(tree.Freeze(name, request.Into, request.AllowEmpty))))
             .WithSummary("Seal the leaf into the next edition of a lineage; an attached node keeps running");
-        leaves.MapPost("/{name}/reconcile", (ImageTreeService tree, string name) => Created(tree.Describe(tree.Reconcile(name))))
+        leaves.MapPost("/{name}/reconcile", (ImageTreeService tree, string name, ReconcileRequest? request) => Created(tree.Describe(tree.Reconcile(name, request?.AllowEmpty ?? false))))
             .WithSummary("Fold the leaf into a new edition of its parent's lineage");
+        leaves.MapPost("/{name}/reset", (ImageTreeService tree, string name) => tree.Describe(tree.ResetLeaf(name)))
+            .WithSummary("Discard the leaf's writes: it reads as its edition again (not while a node has it)");
+        leaves.MapPost("/{name}/clone", (ImageTreeService tree, string name, CloneRequest request) => Created(tree.Describe(tree.CloneLeaf(name, request.Name))))
+            .WithSummary("A new leaf over the same edition with a copy of this leaf's writes");
+        leaves.MapPost("/{name}/rename", (ImageTreeService tree, string name, RenameRequest request) => tree.Describe(tree.RenameLeaf(name, request.To)))
+            .WithSummary("Rename a leaf no node owns");
         leaves.MapPost("/{name}/compact", (ImageTreeService tree, string name) => tree.Compact(name))
             .WithSummary("Rewrite the leaf's log without overwritten blocks");
     }
@@ -63,8 +70,8 @@ public static class ApiEndpoints
         api.MapGet("/editions", (ImageTreeService tree) => tree.Lineages()).WithTags("editions").WithSummary("Lineages and their editions");
         api.MapPost("/images", (ImageTreeService tree, TaskRunner tasks, ImportRequest request) =>
         {
-            long size = File.Exists(request.Path) ? new FileInfo(request.Path).Length : 0;
-            return Accepted(tasks.Start("import", request.Lineage, size, (p, c) => tree.Import(request.Lineage, request.Path, request.Format, request.DeltaOver, p, c)));
+            long size = ImageTree.Operations.TreeImport.ProgressTotal(request.Path);
+            return Accepted(tasks.Start("import", request.Lineage, size, (p, c) => tree.Import(request.Lineage, request.Path, request.Format, request.DeltaOver, p, c, request.AllowEmpty)));
         }).WithTags("editions").WithSummary("Import an image file on the server as the next edition (a task)");
         api.MapPost("/branches", (ImageTreeService tree, BranchRequest request) => Created(tree.Describe(tree.CreateBranch(request.Lineage, request.Parent))))
             .WithTags("editions").WithSummary("Create a service group's branch over a frozen layer");
@@ -72,10 +79,12 @@ public static class ApiEndpoints
 
     private static void MapOperations(RouteGroupBuilder api)
     {
+        api.MapGet("/space", (ImageTreeService tree) => tree.TreeSpace())
+            .WithTags("layers").WithSummary("The whole tree's space: each layer's provisioned, used, written and referenced bytes, and the total against full copies per leaf");
         api.MapGet("/diff", (ImageTreeService tree, string from, string to) => tree.Diff(from, to))
             .WithTags("layers").WithSummary("Changed extents and bytes between two layers' disks");
         api.MapPost("/reconcile", (ImageTreeService tree, TaskRunner tasks, HoistRequest request) =>
-            Accepted(tasks.Start("reconcile", request.Parent, 0, (p, c) => tree.Hoist(request.Parent, request.Percent, p, c))))
+            Accepted(tasks.Start("reconcile", request.Parent, 0, (p, c) => tree.Hoist(request.Parent, request.Percent, p, c, request.AllowEmpty))))
             .WithTags("editions").WithSummary("Hoist blocks most leaves share into a new edition of their parent (a task)");
         api.MapGet("/attachments", (ImageTreeService tree) => tree.Attachments()).WithTags("attachments").WithSummary("Nodes attached to leaves");
         api.MapDelete("/attachments/{leaf}", (ImageTreeService tree, string leaf) =>

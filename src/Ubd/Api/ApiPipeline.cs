@@ -117,7 +117,10 @@ public static class ApiPipeline
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await WriteProblem(context, StatusCodes.Status401Unauthorized, "unauthorized",
-                "send 'Authorization: Bearer TOKEN'. Create a token on the server: ubd token create NAME --role operator --data DIR").ConfigureAwait(false);
+                header.Length == 0
+                    ? "this API needs a token: pass --token-file FILE or set UBD_TOKEN (HTTP: 'Authorization: Bearer TOKEN'). An operator makes one with "
+                      + "'ubd token create NAME --role Operator' through their own token, or — only while no server runs on it — with --data DIR"
+                    : "the token was not recognised (mistyped, or deleted); ask an operator for a new one ('ubd token create NAME --role Operator')").ConfigureAwait(false);
             return;
         }
         bool reads = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);

@@ -44,6 +44,9 @@ public static class ProblemMapping
         StoreErrorKind.WrongKind => "wrong kind of layer",
         StoreErrorKind.InUse => "in use",
         StoreErrorKind.Protected => "protected",
+        StoreErrorKind.OutOfLine => "out of line",
+        StoreErrorKind.Empty => "nothing to publish",
+        StoreErrorKind.OverQuota => "over quota",
         _ => "refused",
     };
 

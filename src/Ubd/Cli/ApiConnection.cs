@@ -57,6 +57,10 @@ internal sealed class ApiConnection : IAsyncDisposable
         string? server = result.GetValue<string?>("--server") ?? Environment.GetEnvironmentVariable("UBD_SERVER");
         if (data is not null)
         {
+            if (result.GetValue<string?>("--server") is not null)
+            {
+                throw new ApiException(400, "usage", "give --data DIR (work on a data directory here) or --server URL (talk to a running 'ubd serve'), not both");
+            }
             return await OpenLocal(data.FullName).ConfigureAwait(false);
         }
         if (string.IsNullOrEmpty(server))

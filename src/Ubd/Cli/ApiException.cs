@@ -11,6 +11,7 @@ internal sealed class ApiException(int status, string title, string detail) : Ex
     public int ExitCode => Status switch
     {
         404 => ExitCodes.NotFound,
+        400 when Title is "usage" or "invalid argument" or "bad request body" => ExitCodes.Usage,
         422 => ExitCodes.Invalid,
         409 when Title == "in use" => ExitCodes.InUse,
         500 when Title == "layer damaged" => ExitCodes.Corrupt,

@@ -22,11 +22,12 @@ internal static class ImageCommands
         Option<string?> delta = new("--delta-over") { Description = "Store only the blocks that differ from this layer (a patched edition)", HelpName = "LAYER" };
         Option<ImageFormat> format = new("--format") { Description = "Format of FILE: raw, qcow2, or auto", DefaultValueFactory = _ => ImageFormat.Auto };
         Argument<FileInfo> file = new("FILE") { Description = "The disk image (a path the server can read)" };
-        return ApiCommand.Create("import", "Import a raw or qcow2 image as the next edition of a lineage; holes stay holes", [name, delta, format, file],
+        Option<bool> allowEmpty = LeafCommands.AllowEmpty("a delta that changes no block");
+        return ApiCommand.Create("import", "Import a raw or qcow2 image as the next edition of a lineage; holes stay holes", [name, delta, format, allowEmpty, file],
             async (r, api, json) =>
             {
                 FileInfo source = r.GetValue(file)!;
-                var request = new Api.ImportRequest(Lineage(r.GetValue(name)!), source.FullName, r.GetValue(format), r.GetValue(delta));
+                var request = new Api.ImportRequest(Lineage(r.GetValue(name)!), source.FullName, r.GetValue(format), r.GetValue(delta), r.GetValue(allowEmpty));
                 return await api.RunTask("/images", request, $"importing {source.Name}", json).ConfigureAwait(false);
             },
             result => $"imported {result.GetProperty("layer").Str("name")}: {Output.Bytes(result.Long("imageBytes"))} image, {Output.Bytes(result.Long("storedBytes"))} of data stored");
@@ -42,9 +43,12 @@ internal static class ImageCommands
     private static Command List()
     {
         Option<string?> label = new("--label") { Description = "Only layers with this label (key or key=value)", HelpName = "LABEL" };
-        return ApiCommand.Create("list", "List every layer: roots, branches and leaves", [label],
-            (r, api, _) => api.Get("/layers" + (r.GetValue(label) is { } l ? $"?label={ApiCommand.Escape(l)}" : "")),
-            TextTable.Layers);
+        Option<bool> space = new("--space") { Description = "Show each layer's USED and REFERENCED bytes and the total against full copies per leaf (reads every disk's map)" };
+        return ApiCommand.Create("list", "List every layer: roots, branches and leaves", [label, space],
+            (r, api, _) => r.GetValue(space)
+                ? (r.GetValue(label) is null ? api.Get("/space") : throw new ApiException(400, "usage", "--space lists the whole tree; it does not take --label"))
+                : api.Get("/layers" + (r.GetValue(label) is { } l ? $"?label={ApiCommand.Escape(l)}" : "")),
+            answer => answer.ValueKind == JsonValueKind.Object ? TextTable.Space(answer) : TextTable.Layers(answer));
     }
 
     private static Command Editions()
@@ -103,8 +107,9 @@ internal static class ImageCommands
     {
         Option<string> parent = CommonOptions.Parent("The edition whose leaves are reconciled");
         Option<int> percent = new("--percent") { Description = "Hoist blocks at least this share of the leaves hold identically", DefaultValueFactory = _ => 50 };
-        return ApiCommand.Create("reconcile", "Hoist blocks most leaves share into a new edition and shrink every leaf", [parent, percent],
-            (r, api, json) => api.RunTask("/reconcile", new Api.HoistRequest(r.GetValue(parent)!, r.GetValue(percent)), "reconciling", json),
+        Option<bool> allowEmpty = LeafCommands.AllowEmpty("a hoist that finds no shared block");
+        return ApiCommand.Create("reconcile", "Hoist blocks most leaves share into a new edition and shrink every leaf", [parent, percent, allowEmpty],
+            (r, api, json) => api.RunTask("/reconcile", new Api.HoistRequest(r.GetValue(parent)!, r.GetValue(percent), r.GetValue(allowEmpty)), "reconciling", json),
             result => $"published {result.GetProperty("branch").Str("name")}: {result.Long("hoistedBlocks")} blocks hoisted from {result.Long("leaves")} leaves; leaves {Output.Bytes(result.Long("leafBytesBefore"))} → {Output.Bytes(result.Long("leafBytesAfter"))}");
     }
 }

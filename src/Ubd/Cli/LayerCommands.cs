@@ -35,8 +35,8 @@ internal static class LayerCommands
         Option<string[]> unlabel = new("--unlabel") { Description = "Remove a label (repeatable)", HelpName = "KEY" };
         Option<bool?> protect = new("--protect") { Description = "true: refuse deletion; false: allow it" };
         Option<bool?> pin = new("--pin") { Description = "true: refuse refreshes; false: allow them" };
-        Option<long?> quota = new("--quota") { Description = "Hard quota in bytes (0 removes)", HelpName = "BYTES" };
-        Option<long?> soft = new("--soft-quota") { Description = "Soft quota in bytes (0 removes)", HelpName = "BYTES" };
+        Option<long?> quota = ByteSizes.OptionalOption("--quota", "Hard quota, 0 removes it");
+        Option<long?> soft = ByteSizes.OptionalOption("--soft-quota", "Soft quota, 0 removes it");
         return ApiCommand.Create("set", "Change labels, protection, pinning or quotas", [layer, label, unlabel, protect, pin, quota, soft],
             (r, api, _) =>
             {
@@ -93,16 +93,20 @@ internal static class LayerCommands
     {
         Argument<string> layer = ApiCommand.Layer();
         Option<bool> recursive = new("--recursive") { Description = "Also delete every layer built on it, and disks nodes are attached to" };
-        return ApiCommand.Create("delete", "Delete a layer and reclaim its space (protected layers never)", [layer, recursive],
-            (r, api, _) => api.Delete($"/layers/{ApiCommand.Escape(r.GetValue(layer)!)}?recursive={(r.GetValue(recursive) ? "true" : "false")}"),
-            d => $"deleted {string.Join(", ", d.GetProperty("deleted").EnumerateArray().Select(n => n.GetString()))}; {Output.Bytes(d.Long("freedBytes"))} freed");
+        Option<bool> allEditions = new("--all-editions") { Description = "LAYER is a lineage's name: delete every edition of it (their numbers are not given again)" };
+        Option<bool> dryRun = LeafCommands.DryRun();
+        return ApiCommand.Create("delete", "Delete a layer and reclaim its space (protected layers never)", [layer, recursive, allEditions, dryRun],
+            (r, api, _) => api.Delete($"/layers/{ApiCommand.Escape(r.GetValue(layer)!)}?recursive={Flag(r.GetValue(recursive))}&allEditions={Flag(r.GetValue(allEditions))}&dryRun={Flag(r.GetValue(dryRun))}"),
+            d => $"{(d.GetProperty("dryRun").GetBoolean() ? "would delete (nothing changed)" : "deleted")} {string.Join(", ", d.GetProperty("deleted").EnumerateArray().Select(n => n.GetString()))}; {Output.Bytes(d.Long("freedBytes"))} freed");
     }
+
+    private static string Flag(bool value) => value ? "true" : "false";
 
     internal static Command Export()
     {
         Argument<string> layer = ApiCommand.Layer("The layer whose disk is written");
         Option<FileInfo> output = new("--output") { Description = "File to write (a path on the server)", Required = true, HelpName = "FILE" };
-        Option<ImageFormat> format = new("--format") { Description = "raw (sparse) or qcow2", DefaultValueFactory = _ => ImageFormat.Raw };
+        Option<ImageFormat> format = new("--format") { Description = "raw (sparse), qcow2, or auto (qcow2 for a .qcow2 name, else raw)", DefaultValueFactory = _ => ImageFormat.Auto };
         return ApiCommand.Create("export", "Write the disk a layer shows (its whole chain, flattened) to a file, skipping holes", [layer, output, format],
             (r, api, json) => api.RunTask($"/layers/{ApiCommand.Escape(r.GetValue(layer)!)}/export", new Api.ExportRequest(r.GetValue(output)!.FullName, r.GetValue(format)), "exporting", json),
             e => $"wrote {e.Str("path")}: {Output.Bytes(e.Long("bytesWritten"))} of data");

@@ -175,7 +175,17 @@ internal static class ServeCommand
             });
         });
         var fences = new NodeFenceGate(tree);
-        await using var listener = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger, fences);
+        NbdListener bound;
+        try
+        {
+            bound = new NbdListener(endpoint, new StoreExportProvider(tree, autoLeaf), new NbdServerOptions(), logger, fences);
+        }
+        catch (Exception exception) when (AddressTaken(exception))
+        {
+            Output.Error($"the NBD address {endpoint} is taken (another 'ubd serve', qemu-nbd or nbd-server?); stop that, or choose another with --nbd-listen ADDR:PORT");
+            return ExitCodes.InUse;
+        }
+        await using NbdListener listener = bound;
         using IDisposable fencing = fences.CloseConnectionsOnFence(listener.Connections);
         using IDisposable reboots = EarlierBootConnections.CloseOnBoot(tree, listener.Connections);
         listener.Start();
@@ -183,14 +193,31 @@ internal static class ServeCommand
         {
             boot.NbdPort = listener.LocalEndPoint.Port;
         }
-        WebApplication? http = httpEndpoint is null ? null : await StartHttpAsync(tree, director, httpEndpoint, boot, level).ConfigureAwait(false);
+        WebApplication? http;
+        try
+        {
+            http = httpEndpoint is null ? null : await StartHttpAsync(tree, director, httpEndpoint, boot, level).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (AddressTaken(exception))
+        {
+            Output.Error($"the HTTP address {httpEndpoint} is taken (another 'ubd serve'?); stop that, or choose another with --http-listen ADDR:PORT (or none)");
+            return ExitCodes.InUse;
+        }
         DeployDirector.Dns.DnsServer? dns = null;
         try
         {
             if (dnsEndpoint is not null)
             {
                 dns = new DeployDirector.Dns.DnsServer(director.Supervisor, new DeployDirector.Dns.DnsOptions { Zone = Zone(choice.DnsZone) }, logging.CreateLogger("dns"));
-                await dns.StartAsync(dnsEndpoint, cancellation).ConfigureAwait(false);
+                try
+                {
+                    await dns.StartAsync(dnsEndpoint, cancellation).ConfigureAwait(false);
+                }
+                catch (Exception exception) when (AddressTaken(exception))
+                {
+                    Output.Error($"the DNS address {dnsEndpoint} is taken; choose another with --dns-listen ADDR:PORT (or none)");
+                    return ExitCodes.InUse;
+                }
                 Console.Out.WriteLine($"ubd: DNS for service groups on {dns.LocalEndPoint} (zone {Zone(choice.DnsZone)}; UDP and TCP)");
             }
             if (http is not null)
@@ -234,6 +261,20 @@ internal static class ServeCommand
             }
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>Binding a listener failed because something else holds the address (Kestrel wraps the socket's error).</summary>
+    private static bool AddressTaken(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+                or Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>A zone is written absolute (with its final dot) whichever way it was given.</summary>

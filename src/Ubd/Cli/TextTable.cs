@@ -23,6 +23,20 @@ internal static class TextTable
         return text.ToString().TrimEnd('\n');
     }
 
+    /// <summary>The whole-tree space view, with a total line as rbd du prints one.</summary>
+    public static string Space(JsonElement space)
+    {
+        string table = Render(space.GetProperty("layers"), "no layers yet",
+            ("NAME", l => l.Str("name")),
+            ("KIND", l => l.Str("kind")),
+            ("PROVISIONED", l => Output.Bytes(l.Long("provisionedBytes"))),
+            ("USED", l => Output.Bytes(l.Long("usedBytes"))),
+            ("WRITTEN", l => Output.Bytes(l.Long("writtenBytes"))),
+            ("REFERENCED", l => Output.Bytes(l.Long("referencedBytes"))));
+        return table + $"\nTOTAL  {Output.Bytes(space.Long("usedBytes"))} stored; full copies of the {space.GetProperty("layers").EnumerateArray().Count(l => l.Str("kind") == "leaf")} leaves would take "
+            + $"{Output.Bytes(space.Long("leafReferencedBytes"))} ({Output.Bytes(space.Long("savedBytes"))} saved)";
+    }
+
     public static string Layers(JsonElement layers) => Render(layers, "no layers yet: import a root with 'ubd image import FILE --name LINEAGE'",
         ("NAME", l => l.Str("name")),
         ("KIND", l => l.Str("kind")),

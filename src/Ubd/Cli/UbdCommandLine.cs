@@ -38,15 +38,11 @@ internal static class UbdCommandLine
 
     public static async Task<int> RunAsync(string[] args)
     {
+        bool json = args.Contains("--json");
         ParseResult parsed = Build().Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
-            {
-                Output.Error(error.Message);
-            }
-            Console.Error.WriteLine("Run 'ubd --help' (or 'ubd COMMAND --help') for usage.");
-            return ExitCodes.Usage;
+            return Fail(json, "usage", UsageErrors.Describe(parsed), ExitCodes.Usage, UsageHint);
         }
         try
         {
@@ -55,38 +51,50 @@ internal static class UbdCommandLine
         }
         catch (ApiException exception)
         {
-            Output.Error(exception.Message);
-            if (exception.Status == 400 && exception.Title == "usage")
-            {
-                Console.Error.WriteLine("Run 'ubd --help' (or 'ubd COMMAND --help') for usage.");
-                return ExitCodes.Usage;
-            }
-            return exception.ExitCode;
+            bool usage = exception.Status == 400 && exception.Title == "usage";
+            return Fail(json, exception.Title, exception.Message, exception.ExitCode, usage ? UsageHint : null);
         }
         catch (HttpRequestException exception)
         {
-            Output.Error($"cannot reach the server: {exception.Message}. Is 'ubd serve' running there?");
-            return ExitCodes.Failed;
+            return Fail(json, "unreachable", $"cannot reach the server: {exception.Message}. Is 'ubd serve' running there?", ExitCodes.Failed);
         }
         catch (StoreException exception)
         {
-            Output.Error(exception.Message);
-            return exception.Kind switch
+            return Fail(json, Api.ProblemMapping.Describe(exception).Title, exception.Message, exception.Kind switch
             {
                 StoreErrorKind.NotFound => ExitCodes.NotFound,
                 StoreErrorKind.InUse => ExitCodes.InUse,
+                StoreErrorKind.InvalidArgument => ExitCodes.Usage,
                 _ => ExitCodes.Failed,
-            };
+            });
         }
         catch (Exception exception) when (exception is CorruptLayerException or LayerMismatchException)
         {
-            Output.Error(exception.Message);
-            return ExitCodes.Corrupt;
+            return Fail(json, "layer damaged", exception.Message, ExitCodes.Corrupt);
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            Output.Error(exception.Message);
-            return ExitCodes.Failed;
+            return Fail(json, "failed", exception.Message, ExitCodes.Failed);
         }
+    }
+
+    private const string UsageHint = "Run 'ubd --help' (or 'ubd COMMAND --help') for usage.";
+
+    /// <summary>One line on stderr for people; with --json the same as an object on stdout for scripts.</summary>
+    private static int Fail(bool json, string title, string message, int exitCode, string? hint = null)
+    {
+        if (json)
+        {
+            Output.Json(new { error = new { title, message, exitCode } });
+        }
+        else
+        {
+            Output.Error(message);
+            if (hint is not null)
+            {
+                Console.Error.WriteLine(hint);
+            }
+        }
+        return exitCode;
     }
 }

@@ -18,5 +18,9 @@ public interface ILayerCatalog : IDisposable
     /// <summary>The highest edition of <paramref name="lineage"/>, or null.</summary>
     LayerRecord? LatestEdition(string lineage);
 
+    /// <summary>The highest edition number <paramref name="lineage"/> ever had, deleted editions included
+    /// (0 for none): numbers are never given twice. Kept by <see cref="Commit"/> in the same atomic write.</summary>
+    int HighestEdition(string lineage);
+
     void Commit(IReadOnlyList<LayerRecord> upserts, IReadOnlyList<Guid> deletes);
 }

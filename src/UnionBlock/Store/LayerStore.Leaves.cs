@@ -20,7 +20,7 @@ public sealed partial class LayerStore
             if (!parent.IsFrozen)
             {
                 throw new StoreException(StoreErrorKind.WrongKind,
-                    $"'{parentName}' is a leaf; a leaf's parent must be a root or a branch. Freeze it first: ubd branch freeze --leaf {parentName} --name NAME");
+                    $"'{parentName}' is a leaf; a leaf's parent must be a root or a branch. Freeze it first: ubd leaf freeze {parentName} --into LINEAGE");
             }
             var leaf = new LayerRecord(Guid.NewGuid(), name, LayerKind.Leaf, parent.Id, parent.Size, 1, DateTimeOffset.UtcNow)
             {
@@ -61,6 +61,106 @@ public sealed partial class LayerStore
                 SwapLeaves([device], [rewrite], [branch, moved], branch.Id, "swap-leaf");
                 return branch;
             });
+        }
+    }
+
+    /// <summary>
+    /// Discards every write of a leaf no one has open: its next generation starts with an empty log
+    /// (created and synced before the commit), so it reads as its parent again; name, quotas and labels
+    /// stay. The catalog commit is the switch; the old log goes after it (or at the next open).
+    /// </summary>
+    public LayerRecord ResetLeaf(string leafName)
+    {
+        lock (_operations)
+        {
+            LayerRecord leaf = RequireLeaf(leafName);
+            if (IsOpen(leaf))
+            {
+                throw new StoreException(StoreErrorKind.InUse, $"leaf '{leafName}' is in use; it can be reset only while no one has it open (stop the node first)");
+            }
+            string directory = LayerDirectory(leaf.Id);
+            LayerRecord reset = leaf with { Generation = leaf.Generation + 1, NextBootParentId = null };
+            LeafLayer.Create(directory, leaf.Id, reset.Generation, leaf.Size).Dispose();
+            SyncLayerFolders();
+            Fault.Point("reset-before-commit");
+            _catalog.Commit([reset], []);
+            File.Delete(LeafLayer.LogFilePath(directory, leaf.Generation));
+            return reset;
+        }
+    }
+
+    /// <summary>Renames a leaf no one has open (one catalog commit; its files are named by id).</summary>
+    public LayerRecord RenameLeaf(string leafName, string newName)
+    {
+        lock (_operations)
+        {
+            CheckNewName(newName);
+            LayerRecord leaf = RequireLeaf(leafName);
+            if (IsOpen(leaf))
+            {
+                throw new StoreException(StoreErrorKind.InUse, $"leaf '{leafName}' is in use; it can be renamed only while no one has it open");
+            }
+            LayerRecord renamed = leaf with { Name = newName };
+            _catalog.Commit([renamed], []);
+            return renamed;
+        }
+    }
+
+    /// <summary>
+    /// A new leaf over the same parent holding a copy of <paramref name="sourceName"/>'s own blocks
+    /// (data and zero entries), written and flushed before its catalog commit. The source must not be
+    /// open, so the copy is one point in time.
+    /// </summary>
+    public LayerRecord CloneLeaf(string sourceName, string name)
+    {
+        lock (_operations)
+        {
+            CheckNewName(name);
+            LayerRecord source = RequireLeaf(sourceName);
+            if (IsOpen(source))
+            {
+                throw new StoreException(StoreErrorKind.InUse, $"leaf '{sourceName}' is in use; clone it while no one has it open, or freeze it and make a leaf over that edition");
+            }
+            var clone = new LayerRecord(Guid.NewGuid(), name, LayerKind.Leaf, source.ParentId, source.Size, 1, DateTimeOffset.UtcNow)
+            {
+                QuotaBytes = source.QuotaBytes,
+                SoftQuotaBytes = source.SoftQuotaBytes,
+            };
+            string directory = LayerDirectory(clone.Id);
+            try
+            {
+                WithDevice(source, device =>
+                {
+                    using LeafLayer target = LeafLayer.Create(directory, clone.Id, 1, clone.Size);
+                    byte[] block = new byte[Blocks.Size];
+                    foreach ((long number, long entry) in device.Leaf!.Entries())
+                    {
+                        if (LeafEntry.IsData(entry))
+                        {
+                            device.Leaf.ReadData(entry, block);
+                            target.AppendData(number, block);
+                        }
+                        else
+                        {
+                            target.AppendZeroes(number, 1);
+                        }
+                    }
+                    target.FlushAsync().AsTask().GetAwaiter().GetResult();
+                    return true;
+                });
+                SyncLayerFolders();
+                Fault.Point("clone-before-commit");
+                _catalog.Commit([clone], []);
+                return clone;
+            }
+            catch
+            {
+                if (System.IO.Directory.Exists(directory))
+                {
+                    System.IO.Directory.Delete(directory, recursive: true);
+                }
+                throw;
+            }
         }
     }
 

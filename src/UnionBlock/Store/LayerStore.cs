@@ -75,6 +75,9 @@ public sealed partial class LayerStore : IDisposable
     /// <summary>The highest edition of <paramref name="lineage"/>, or null.</summary>
     public LayerRecord? LatestEdition(string lineage) => _catalog.LatestEdition(lineage);
 
+    /// <inheritdoc cref="ILayerCatalog.HighestEdition"/>
+    public int HighestEdition(string lineage) => _catalog.HighestEdition(lineage);
+
     public LayerRecord? Parent(LayerRecord layer) => layer.ParentId is { } id ? _catalog.Get(id) : null;
 
     /// <summary>The chain from <paramref name="layer"/> down to its root, top first.</summary>

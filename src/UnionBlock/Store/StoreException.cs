@@ -10,6 +10,12 @@ public enum StoreErrorKind
     InUse,
     /// <summary>The layer is protected or pinned against this operation.</summary>
     Protected,
+    /// <summary>The operation would move a lineage's latest edition backwards or sideways (a tree rule; see docs/invariants.md).</summary>
+    OutOfLine,
+    /// <summary>The operation would publish an edition identical to the one before it, and that was not asked for.</summary>
+    Empty,
+    /// <summary>The operation would take a leaf past its hard quota.</summary>
+    OverQuota,
 }
 
 /// <summary>A store operation was refused; the message says what to do instead. Nothing was changed.</summary>

@@ -29,6 +29,25 @@ public sealed partial class UnionDevice
         }
     }
 
+    /// <summary>
+    /// Blocks that would read as data if a layer holding <paramref name="own"/> sat on this chain: the
+    /// own data blocks, plus this chain's data where the own blocks leave it showing. What a refresh
+    /// onto this chain would make a leaf reference (its quota's measure).
+    /// </summary>
+    public long CountReferencedBlocksWith(Store.OwnBlocks own)
+    {
+        long count = own.DataBlocks;
+        long blocks = Blocks.Count(Size);
+        for (long block = 0; block < blocks; block++)
+        {
+            if (!own.Contains(block) && Resolve(block).Kind is SourceKind.Leaf or SourceKind.Branch or SourceKind.Root)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /// <summary>Blocks that read as data through the whole chain.</summary>
     public long CountReferencedBlocks()
     {

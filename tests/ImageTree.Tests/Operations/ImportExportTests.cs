@@ -84,5 +84,37 @@ public sealed class ImportExportTests : IDisposable
         Assert.True(extents[0].IsHole && !extents[1].IsHole && extents[2].IsHole);
     }
 
+    /// <summary>A qcow2 file is smaller than its disk; progress counts the disk's bytes, so its total must too (a task showed 106 %).</summary>
+    [Fact]
+    public void Progress_of_a_qcow2_import_counts_up_to_the_disk_it_holds()
+    {
+        string raw = File("disk.img");
+        using (var file = System.IO.File.OpenHandle(raw, FileMode.Create, FileAccess.Write))
+        {
+            RandomAccess.SetLength(file, 16L << 20);
+            RandomAccess.Write(file, new byte[] { 7 }, 3L << 20);
+        }
+        string qcow2 = File("disk.qcow2");
+        using (var convert = System.Diagnostics.Process.Start("qemu-img", ["convert", "-q", "-f", "raw", "-O", "qcow2", raw, qcow2])!)
+        {
+            convert.WaitForExit();
+            Assert.Equal(0, convert.ExitCode);
+        }
+        Assert.True(new FileInfo(qcow2).Length < 16L << 20);
+
+        Assert.Equal(16L << 20, TreeImport.ProgressTotal(qcow2));
+        Assert.Equal(16L << 20, TreeImport.ProgressTotal(raw));
+        Assert.Equal(0, TreeImport.ProgressTotal(File("missing.img")));
+        using ImageTreeService tree = ImageTreeService.Open(File("data"));
+        var reported = new List<long>();
+        new TreeImport(tree.Layers).Import(new NewLayer("base"), qcow2, ImageFormat.Auto, null, new SynchronousProgress(reported.Add));
+        Assert.True(reported.Max() <= TreeImport.ProgressTotal(qcow2), $"progress reached {reported.Max()}");
+    }
+
+    private sealed class SynchronousProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 }
