@@ -248,4 +248,38 @@ public sealed class TreeRuleTests : IDisposable
         Assert.Equal("base@1", Tree.Describe(Tree.Resolve("n1")).Parent);
         Assert.Equal(events, Tree.Events(0).Count);
     }
+
+    [Fact]
+    public void Dry_runs_of_freeze_reconcile_hoist_and_flatten_report_what_the_operation_then_does_and_change_nothing()
+    {
+        Tree.Import("base", _f.Root, ImageFormat.Raw, null);
+        Tree.CreateLeaf("n1", "base");
+        Tree.CreateLeaf("n2", "base");
+        _f.Write("n1", 1, 0x11);
+        _f.Write("n2", 1, 0x11);
+        _f.Write("n2", 2, 0x22);
+        string[] before = Names();
+        byte[] n2 = _f.View("n2");
+        long events = Tree.Events(0).Count;
+
+        DryRunReport hoist = Tree.PreviewHoist("base@1", 100);
+        DryRunReport reconcile = Tree.PreviewReconcile("n2");
+        DryRunReport freeze = Tree.PreviewFreeze("n2", "web");
+        DryRunReport flatten = Tree.PreviewFlatten("n2", null);
+
+        Assert.Equal(("base@2", "base@1", 1L), (hoist.Publishes, hoist.Over, hoist.Blocks));
+        Assert.Equal(["n1", "n2"], hoist.Moves);
+        Assert.Equal(("base@2", 2L, 2L * Blocks.Size), (reconcile.Publishes, reconcile.Blocks, reconcile.Bytes));
+        Assert.Equal("web@1", freeze.Publishes);
+        Assert.Equal(("n2.base", 63L), (flatten.Publishes, flatten.Blocks));
+        Assert.Equal(before, Names());
+        Assert.Equal(n2, _f.View("n2"));
+        Assert.Equal(events, Tree.Events(0).Count);
+
+        HoistResult done = Tree.Hoist("base@1", 100);
+        Assert.Equal((hoist.Publishes, hoist.Blocks), (done.Branch.Name, (long)done.HoistedBlocks));
+        Assert.Equal("base@3", Tree.Reconcile("n2").Name); // the preview's base@2 went to the hoist: numbers move on
+        Tree.CreateLeaf("idle", "base");
+        Refused(StoreErrorKind.Empty, () => Tree.PreviewFreeze("idle", "spare")); // the same rules as the operation
+    }
 }

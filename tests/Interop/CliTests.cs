@@ -207,6 +207,24 @@ public sealed class CliTests : IDisposable
         Assert.Contains("file format: raw", (await Tools.RunAsync("qemu-img", "info", raw)).Ok().Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_dry_run_says_what_would_happen_and_changes_nothing()
+    {
+        (await Ubd("image", "import", "--data", Data, "--name", "base", Image())).Ok();
+        (await Ubd("leaf", "create", "--data", Data, "--name", "n1", "--parent", "base")).Ok();
+
+        JsonElement freeze = JsonDocument.Parse((await Ubd("leaf", "freeze", "n1", "--into", "g", "--allow-empty", "--dry-run", "--json", "--data", Data)).Ok().Stdout).RootElement;
+        string text = (await Ubd("layer", "flatten", "n1", "--dry-run", "--data", Data)).Ok().Stdout;
+        string delete = (await Ubd("layer", "delete", "n1", "--dry-run", "--data", Data)).Ok().Stdout;
+
+        Assert.Equal(("g@1", true), (freeze.GetProperty("publishes").GetString(), freeze.GetProperty("dryRun").GetBoolean()));
+        Assert.Contains("would make n1.base", text, StringComparison.Ordinal);
+        Assert.Contains("nothing changed", text, StringComparison.Ordinal);
+        Assert.Contains("would delete (nothing changed) n1", delete, StringComparison.Ordinal);
+        JsonElement all = JsonDocument.Parse((await Ubd("image", "list", "--data", Data, "--json")).Ok().Stdout).RootElement;
+        Assert.Equal(["base@1", "n1"], all.EnumerateArray().Select(l => l.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("--nbd-listen")]
     [InlineData("--http-listen")]

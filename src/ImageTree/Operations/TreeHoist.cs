@@ -24,19 +24,12 @@ public sealed class TreeHoist(LayerStore layers)
     /// edition would change no disk and only move the leaves.</remarks>
     public HoistResult Hoist(string parentName, NewLayer branchName, int percent, IProgress<long>? progress = null, CancellationToken cancellationToken = default, bool allowEmpty = false)
     {
-        if (percent is < 1 or > 100)
-        {
-            throw new StoreException(StoreErrorKind.InvalidArgument, $"the share must be a percentage from 1 to 100 (got {percent})");
-        }
+        CheckPercent(percent);
         return layers.RunExclusive(() =>
         {
             layers.CheckNewName(branchName.Name);
             LayerRecord parent = layers.RequireFrozen(parentName, "the layer whose leaves are reconciled");
-            LayerRecord[] leaves = [.. layers.Children(parent).Where(l => l.Kind == LayerKind.Leaf)];
-            if (leaves.Length < 2)
-            {
-                throw new StoreException(StoreErrorKind.InvalidArgument, $"'{parentName}' has {leaves.Length} leaves; hoisting shared blocks needs at least two");
-            }
+            LayerRecord[] leaves = RequireLeaves(parent, parentName);
             var leases = new List<DeviceLease>();
             var rewrites = new List<LeafRewrite>();
             try
@@ -48,13 +41,12 @@ public sealed class TreeHoist(LayerStore layers)
                 }
                 LayerRecord branch = branchName.Stamp(new LayerRecord(Guid.NewGuid(), branchName.Name, LayerKind.Branch, parent.Id, parent.Size, 0, DateTimeOffset.UtcNow));
                 int needed = Math.Max(2, (int)Math.Ceiling(percent * leaves.Length / 100.0));
-                Dictionary<long, HoistedBlock> hoisted = WriteSharedBlocks(branch, rewrites, needed, progress, cancellationToken);
+                SortedDictionary<long, HoistedBlock> hoisted = SelectSharedBlocks([.. rewrites.Select(r => new LeafView(r.SnapshotEntries, r.ReadData))], needed, progress, cancellationToken);
                 if (hoisted.Count == 0 && !allowEmpty)
                 {
-                    Directory.Delete(layers.LayerDirectory(branch.Id), recursive: true);
-                    throw new StoreException(StoreErrorKind.Empty,
-                        $"no block is held alike by at least {percent}% of the {leaves.Length} leaves of '{parentName}', so there is nothing to hoist; nothing was published and no leaf moved");
+                    throw NothingShared(percent, leaves.Length, parentName);
                 }
+                WriteBranch(branch, hoisted);
                 long before = rewrites.Sum(CountData);
                 long after = layers.Read(parent, parentDevice =>
                     rewrites.Select((rewrite, index) => RewriteWithout(rewrite, index, hoisted, parentDevice)).Sum());
@@ -73,13 +65,67 @@ public sealed class TreeHoist(LayerStore layers)
 
     private sealed record HoistedBlock(byte[] Contents, HashSet<int> Sharers);
 
-    /// <summary>Finds the blocks enough leaves hold with equal contents and writes them as the new branch.</summary>
-    private Dictionary<long, HoistedBlock> WriteSharedBlocks(LayerRecord branch, List<LeafRewrite> rewrites, int needed, IProgress<long>? progress, CancellationToken cancellationToken)
+    private static void CheckPercent(int percent)
+    {
+        if (percent is < 1 or > 100)
+        {
+            throw new StoreException(StoreErrorKind.InvalidArgument, $"the share must be a percentage from 1 to 100 (got {percent})");
+        }
+    }
+
+    private LayerRecord[] RequireLeaves(LayerRecord parent, string parentName)
+    {
+        LayerRecord[] leaves = [.. layers.Children(parent).Where(l => l.Kind == LayerKind.Leaf)];
+        return leaves.Length >= 2 ? leaves
+            : throw new StoreException(StoreErrorKind.InvalidArgument, $"'{parentName}' has {leaves.Length} leaves; hoisting shared blocks needs at least two");
+    }
+
+    private static StoreException NothingShared(int percent, int leaves, string parentName) => new(StoreErrorKind.Empty,
+        $"no block is held alike by at least {percent}% of the {leaves} leaves of '{parentName}', so there is nothing to hoist; nothing was published and no leaf moved");
+
+    /// <summary>
+    /// Which leaves a hoist of <paramref name="parentName"/> would move and how many blocks it would
+    /// publish, chosen exactly as <see cref="Hoist"/> chooses them, reading the leaves as they are now
+    /// and writing nothing.
+    /// </summary>
+    public (IReadOnlyList<string> Leaves, long Blocks) Preview(string parentName, int percent, bool allowEmpty) =>
+        layers.RunExclusive<(IReadOnlyList<string>, long)>(() =>
+        {
+            CheckPercent(percent);
+            LayerRecord parent = layers.RequireFrozen(parentName, "the layer whose leaves are reconciled");
+            LayerRecord[] leaves = RequireLeaves(parent, parentName);
+            var leases = new List<DeviceLease>();
+            try
+            {
+                leases.AddRange(leaves.Select(l => layers.OpenDevice(l.Name)));
+                int needed = Math.Max(2, (int)Math.Ceiling(percent * leaves.Length / 100.0));
+                long blocks = SelectSharedBlocks([.. leases.Select(l => ViewOf(LayerStore.ContentsOf(l)))], needed, null, CancellationToken.None).Count;
+                if (blocks == 0 && !allowEmpty)
+                {
+                    throw NothingShared(percent, leaves.Length, parentName);
+                }
+                return ([.. leaves.Select(l => l.Name)], blocks);
+            }
+            finally
+            {
+                leases.ForEach(l => l.Dispose());
+            }
+        });
+
+    private delegate void ReadEntry(long entry, Span<byte> destination);
+
+    /// <summary>A leaf's entries and data, from a rewrite's snapshot or from the live leaf.</summary>
+    private sealed record LeafView(Func<IEnumerable<(long Block, long Entry)>> Entries, ReadEntry ReadData);
+
+    private static LeafView ViewOf(LeafContents leaf) => new(leaf.Entries, leaf.ReadData);
+
+    /// <summary>Finds the blocks enough leaves hold with equal contents (in block order).</summary>
+    private static SortedDictionary<long, HoistedBlock> SelectSharedBlocks(IReadOnlyList<LeafView> leaves, int needed, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         var holders = new SortedDictionary<long, List<(int Leaf, long Entry)>>();
-        for (int leaf = 0; leaf < rewrites.Count; leaf++)
+        for (int leaf = 0; leaf < leaves.Count; leaf++)
         {
-            foreach ((long block, long entry) in rewrites[leaf].SnapshotEntries())
+            foreach ((long block, long entry) in leaves[leaf].Entries())
             {
                 if (LeafEntry.IsData(entry))
                 {
@@ -91,8 +137,7 @@ public sealed class TreeHoist(LayerStore layers)
                 }
             }
         }
-        var hoisted = new Dictionary<long, HoistedBlock>();
-        using FrozenLayerWriter writer = layers.WriteFrozenLayer(branch);
+        var hoisted = new SortedDictionary<long, HoistedBlock>();
         long done = 0;
         foreach ((long block, List<(int Leaf, long Entry)> list) in holders)
         {
@@ -106,7 +151,7 @@ public sealed class TreeHoist(LayerStore layers)
             foreach ((int leaf, long entry) in list)
             {
                 byte[] contents = new byte[Blocks.Size];
-                rewrites[leaf].ReadData(entry, contents);
+                leaves[leaf].ReadData(entry, contents);
                 HoistedBlock? group = groups.Find(g => g.Contents.AsSpan().SequenceEqual(contents));
                 if (group is null)
                 {
@@ -118,16 +163,25 @@ public sealed class TreeHoist(LayerStore layers)
             if (best.Sharers.Count >= needed)
             {
                 hoisted[block] = best;
-                writer.AddData(block, best.Contents);
             }
         }
-        writer.Complete();
         return hoisted;
+    }
+
+    /// <summary>Writes the hoisted blocks as the new branch's files.</summary>
+    private void WriteBranch(LayerRecord branch, SortedDictionary<long, HoistedBlock> hoisted)
+    {
+        using FrozenLayerWriter writer = layers.WriteFrozenLayer(branch);
+        foreach ((long block, HoistedBlock shared) in hoisted)
+        {
+            writer.AddData(block, shared.Contents);
+        }
+        writer.Complete();
     }
 
     /// <summary>Fills the rewrite's new log: the snapshot minus the hoisted blocks this leaf shared,
     /// plus the parent's contents for hoisted blocks it never wrote. Returns its data blocks.</summary>
-    private static long RewriteWithout(LeafRewrite rewrite, int leafIndex, Dictionary<long, HoistedBlock> hoisted, UnionDevice parent)
+    private static long RewriteWithout(LeafRewrite rewrite, int leafIndex, SortedDictionary<long, HoistedBlock> hoisted, UnionDevice parent)
     {
         byte[] block = new byte[Blocks.Size];
         long data = 0;

@@ -66,21 +66,38 @@ public sealed partial class ImageTreeService
         LayerRecord edition;
         lock (_policy)
         {
-            LayerRecord layer = Resolve(leaf);
-            if (layer.Kind != LayerKind.Leaf)
-            {
-                throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is a {layer.Kind.ToString().ToLowerInvariant()}, already frozen; only leaves are frozen");
-            }
-            NewLayer next = NextEdition(lineage, ParentOf(layer));
-            if (!allowEmpty && Layers.OwnBlocksOf(layer).Count == 0)
-            {
-                throw new StoreException(StoreErrorKind.Empty,
-                    $"'{layer.Name}' has written nothing, so {next.Name} would be the same disk as {ParentOf(layer).Name}; nothing published (allow an empty edition explicitly if you want one)");
-            }
+            (LayerRecord layer, NewLayer next, _) = CheckFreeze(leaf, lineage, allowEmpty);
             edition = Layers.Freeze(layer.Name, next);
         }
         Publish("edition.frozen", edition.Name, $"from leaf {leaf}");
         return edition;
+    }
+
+    /// <summary>What <see cref="Freeze"/> would publish, checked by the same rules; nothing is written.</summary>
+    public DryRunReport PreviewFreeze(string leaf, string lineage, bool allowEmpty = false)
+    {
+        lock (_policy)
+        {
+            (LayerRecord layer, NewLayer next, OwnBlocks own) = CheckFreeze(leaf, lineage, allowEmpty);
+            return new DryRunReport("freeze", layer.Name, next.Name, ParentOf(layer).Name, own.Count, own.DataBlocks * UnionBlock.Blocks.Size, [layer.Name]);
+        }
+    }
+
+    private (LayerRecord Leaf, NewLayer Next, OwnBlocks Own) CheckFreeze(string leaf, string lineage, bool allowEmpty)
+    {
+        LayerRecord layer = Resolve(leaf);
+        if (layer.Kind != LayerKind.Leaf)
+        {
+            throw new StoreException(StoreErrorKind.WrongKind, $"'{layer.Name}' is a {layer.Kind.ToString().ToLowerInvariant()}, already frozen; only leaves are frozen");
+        }
+        NewLayer next = NextEdition(lineage, ParentOf(layer));
+        OwnBlocks own = Layers.OwnBlocksOf(layer);
+        if (!allowEmpty && own.Count == 0)
+        {
+            throw new StoreException(StoreErrorKind.Empty,
+                $"'{layer.Name}' has written nothing, so {next.Name} would be the same disk as {ParentOf(layer).Name}; nothing published (allow an empty edition explicitly if you want one)");
+        }
+        return (layer, next, own);
     }
 
     /// <summary>
@@ -109,12 +126,16 @@ public sealed partial class ImageTreeService
     }
 
     /// <summary>Folds a leaf into a new edition of its parent's lineage (the leaf goes on over it).</summary>
-    public LayerRecord Reconcile(string leaf, bool allowEmpty = false)
+    public LayerRecord Reconcile(string leaf, bool allowEmpty = false) => Freeze(leaf, ParentLineage(leaf), allowEmpty);
+
+    /// <summary>What <see cref="Reconcile"/> would publish; nothing is written.</summary>
+    public DryRunReport PreviewReconcile(string leaf, bool allowEmpty = false) => PreviewFreeze(leaf, ParentLineage(leaf), allowEmpty) with { Operation = "reconcile" };
+
+    private string ParentLineage(string leaf)
     {
         LayerRecord parent = ParentOf(Resolve(leaf));
-        string lineage = parent.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument,
+        return parent.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument,
             $"'{parent.Name}' is not an edition, so it has no lineage to continue; use 'ubd leaf freeze {leaf} --into LINEAGE'");
-        return Freeze(leaf, lineage, allowEmpty);
     }
 
     /// <summary>Hoists the blocks at least <paramref name="percent"/>% of a layer's leaves share into
@@ -219,6 +240,37 @@ public sealed partial class ImageTreeService
                 $"{result.From} → {result.To}; {result.Conflicts.Count} conflicting extents ({result.ConflictBytes} bytes)");
         }
         return result;
+    }
+
+    /// <summary>What <see cref="Hoist"/> would publish and which leaves it would move; nothing is written.</summary>
+    public DryRunReport PreviewHoist(string parent, int percent, bool allowEmpty = false)
+    {
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(parent);
+            string lineage = layer.Lineage ?? throw new StoreException(StoreErrorKind.InvalidArgument, $"'{layer.Name}' is not an edition; hoisting publishes a new edition of its lineage");
+            NewLayer next = NextEdition(lineage, layer);
+            (IReadOnlyList<string> leaves, long blocks) = _hoist.Preview(layer.Name, percent, allowEmpty);
+            return new DryRunReport("hoist", layer.Name, next.Name, layer.Name, blocks, blocks * UnionBlock.Blocks.Size, leaves);
+        }
+    }
+
+    /// <summary>What <see cref="Flatten"/> would copy; nothing is written.</summary>
+    public DryRunReport PreviewFlatten(string name, string? newBase)
+    {
+        lock (_policy)
+        {
+            LayerRecord layer = Resolve(name);
+            if (layer.Kind == LayerKind.Root)
+            {
+                return new DryRunReport("flatten", layer.Name, null, null, 0, 0, []);
+            }
+            LayerRecord below = layer.Kind == LayerKind.Leaf ? ParentOf(layer) : layer;
+            long blocks = Layers.Read(below, device => device.CountReferencedBlocks());
+            return layer.Kind == LayerKind.Leaf
+                ? new DryRunReport("flatten", layer.Name, newBase ?? $"{layer.Name}.base", null, blocks, blocks * UnionBlock.Blocks.Size, [layer.Name])
+                : new DryRunReport("flatten", layer.Name, null, null, blocks, blocks * UnionBlock.Blocks.Size, []);
+        }
     }
 
     /// <summary>Makes a layer stand alone (see <see cref="TreeFlatten"/>).</summary>

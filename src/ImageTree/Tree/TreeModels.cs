@@ -67,6 +67,16 @@ public sealed record RefreshOptions
 /// <summary>A move not made: the layer's own extents its new parent also changed.</summary>
 public sealed record RefreshConflicts(string Layer, string From, string To, IReadOnlyList<ChangedExtent> Extents, long Bytes);
 
+/// <summary>
+/// What a freeze, reconcile, hoist or flatten would do, from a dry run that checked every rule and
+/// wrote nothing: the layer it works on, the edition it would publish (or the root a leaf's flatten
+/// would make) over which parent, the blocks and bytes it would write, and the leaves it would move.
+/// </summary>
+public sealed record DryRunReport(string Operation, string Layer, string? Publishes, string? Over, long Blocks, long Bytes, IReadOnlyList<string> Moves)
+{
+    public bool DryRun => true;
+}
+
 /// <summary>What a delete removed (in a dry run: would remove).</summary>
 public sealed record DeleteResult(IReadOnlyList<string> Deleted, long FreedBytes, bool DryRun = false);
 

@@ -37,8 +37,9 @@ public static class ApiEndpoints
             .WithSummary("Space accounting: written, referenced, unique, used by children");
         layers.MapPost("/{name}/refresh", (ImageTreeService tree, string name, RefreshRequest request) => tree.Refresh(name, request.To, request.AtNextBoot, request.ToOptions()))
             .WithSummary("Move a layer onto a newer edition of its parent, with a conflict report (downgrades and other lineages only when asked; dryRun reports only)");
-        layers.MapPost("/{name}/flatten", (ImageTreeService tree, TaskRunner tasks, string name, FlattenRequest? request) =>
-            Accepted(tasks.Start("flatten", name, tree.Resolve(name).Size, (p, c) => tree.Flatten(name, request?.NewBase, p, c))))
+        layers.MapPost("/{name}/flatten", (ImageTreeService tree, TaskRunner tasks, string name, FlattenRequest? request) => request is { DryRun: true }
+            ? Results.Ok(tree.PreviewFlatten(name, request.NewBase))
+            : Accepted(tasks.Start("flatten", name, tree.Resolve(name).Size, (p, c) => tree.Flatten(name, request?.NewBase, p, c))))
             .WithSummary("Copy ancestor blocks so the layer stands alone (a task)");
         layers.MapPost("/{name}/export", (ImageTreeService tree, TaskRunner tasks, string name, ExportRequest request) =>
             Accepted(tasks.Start("export", name, tree.Resolve(name).Size, (p, c) => new { bytesWritten = tree.Export(name, request.Path, request.Format, p, c), path = request.Path })))
@@ -51,9 +52,13 @@ public static class ApiEndpoints
         leaves.MapPost("/", (ImageTreeService tree, LeafRequest request) =>
             Created(tree.Describe(tree.CreateLeaf(request.Name, request.Parent, request.QuotaBytes, request.SoftQuotaBytes))))
             .WithSummary("Register a node's leaf (instant)");
-        leaves.MapPost("/{name}/freeze", (ImageTreeService tree, string name, FreezeRequest request) => Created(tree.Describe(tree.Freeze(name, request.Into, request.AllowEmpty))))
+        leaves.MapPost("/{name}/freeze", (ImageTreeService tree, string name, FreezeRequest request) => request.DryRun
+                ? Results.Ok(tree.PreviewFreeze(name, request.Into, request.AllowEmpty))
+                : Created(tree.Describe(tree.Freeze(name, request.Into, request.AllowEmpty))))
             .WithSummary("Seal the leaf into the next edition of a lineage; an attached node keeps running");
-        leaves.MapPost("/{name}/reconcile", (ImageTreeService tree, string name, ReconcileRequest? request) => Created(tree.Describe(tree.Reconcile(name, request?.AllowEmpty ?? false))))
+        leaves.MapPost("/{name}/reconcile", (ImageTreeService tree, string name, ReconcileRequest? request) => request is { DryRun: true }
+                ? Results.Ok(tree.PreviewReconcile(name, request.AllowEmpty))
+                : Created(tree.Describe(tree.Reconcile(name, request?.AllowEmpty ?? false))))
             .WithSummary("Fold the leaf into a new edition of its parent's lineage");
         leaves.MapPost("/{name}/reset", (ImageTreeService tree, string name) => tree.Describe(tree.ResetLeaf(name)))
             .WithSummary("Discard the leaf's writes: it reads as its edition again (not while a node has it)");
@@ -83,8 +88,9 @@ public static class ApiEndpoints
             .WithTags("layers").WithSummary("The whole tree's space: each layer's provisioned, used, written and referenced bytes, and the total against full copies per leaf");
         api.MapGet("/diff", (ImageTreeService tree, string from, string to) => tree.Diff(from, to))
             .WithTags("layers").WithSummary("Changed extents and bytes between two layers' disks");
-        api.MapPost("/reconcile", (ImageTreeService tree, TaskRunner tasks, HoistRequest request) =>
-            Accepted(tasks.Start("reconcile", request.Parent, 0, (p, c) => tree.Hoist(request.Parent, request.Percent, p, c, request.AllowEmpty))))
+        api.MapPost("/reconcile", (ImageTreeService tree, TaskRunner tasks, HoistRequest request) => request.DryRun
+            ? Results.Ok(tree.PreviewHoist(request.Parent, request.Percent, request.AllowEmpty))
+            : Accepted(tasks.Start("reconcile", request.Parent, 0, (p, c) => tree.Hoist(request.Parent, request.Percent, p, c, request.AllowEmpty))))
             .WithTags("editions").WithSummary("Hoist blocks most leaves share into a new edition of their parent (a task)");
         api.MapGet("/attachments", (ImageTreeService tree) => tree.Attachments()).WithTags("attachments").WithSummary("Nodes attached to leaves");
         api.MapDelete("/attachments/{leaf}", (ImageTreeService tree, string leaf) =>

@@ -13,7 +13,7 @@ public sealed record BranchRequest(string Lineage, string Parent);
 public sealed record LeafRequest(string Name, string Parent, long QuotaBytes = 0, long SoftQuotaBytes = 0);
 
 /// <summary>Seal a leaf into the next edition of <see cref="Into"/> (a leaf that wrote nothing only with <see cref="AllowEmpty"/>).</summary>
-public sealed record FreezeRequest(string Into, bool AllowEmpty = false);
+public sealed record FreezeRequest(string Into, bool AllowEmpty = false, bool DryRun = false);
 
 /// <summary>Clone a leaf into a new one named <see cref="Name"/>.</summary>
 public sealed record CloneRequest(string Name);
@@ -22,7 +22,7 @@ public sealed record CloneRequest(string Name);
 public sealed record RenameRequest(string To);
 
 /// <summary>Fold a leaf into the next edition of its parent's lineage.</summary>
-public sealed record ReconcileRequest(bool AllowEmpty = false);
+public sealed record ReconcileRequest(bool AllowEmpty = false, bool DryRun = false);
 
 /// <summary>Move a layer onto another edition (default: the latest of its parent's lineage): forward
 /// only, unless <see cref="AllowDowngrade"/> or <see cref="OtherLineage"/>; <see cref="Kind"/> (leaf or
@@ -33,13 +33,13 @@ public sealed record RefreshRequest(string? To = null, bool AtNextBoot = false, 
 }
 
 /// <summary>Make a layer stand alone; a leaf gets a new root named <see cref="NewBase"/>.</summary>
-public sealed record FlattenRequest(string? NewBase = null);
+public sealed record FlattenRequest(string? NewBase = null, bool DryRun = false);
 
 /// <summary>Write a layer's disk to a file on the server.</summary>
 public sealed record ExportRequest(string Path, ImageFormat Format = ImageFormat.Auto);
 
 /// <summary>Hoist blocks at least <see cref="Percent"/>% of <see cref="Parent"/>'s leaves share into a new edition.</summary>
-public sealed record HoistRequest(string Parent, int Percent = 50, bool AllowEmpty = false);
+public sealed record HoistRequest(string Parent, int Percent = 50, bool AllowEmpty = false, bool DryRun = false);
 
 /// <summary>A token and the role it got (the token is shown once).</summary>
 public sealed record TokenCreated(string Name, string Role, string Token);

@@ -108,8 +108,11 @@ internal static class ImageCommands
         Option<string> parent = CommonOptions.Parent("The edition whose leaves are reconciled");
         Option<int> percent = new("--percent") { Description = "Hoist blocks at least this share of the leaves hold identically", DefaultValueFactory = _ => 50 };
         Option<bool> allowEmpty = LeafCommands.AllowEmpty("a hoist that finds no shared block");
-        return ApiCommand.Create("reconcile", "Hoist blocks most leaves share into a new edition and shrink every leaf", [parent, percent, allowEmpty],
-            (r, api, json) => api.RunTask("/reconcile", new Api.HoistRequest(r.GetValue(parent)!, r.GetValue(percent), r.GetValue(allowEmpty)), "reconciling", json),
-            result => $"published {result.GetProperty("branch").Str("name")}: {result.Long("hoistedBlocks")} blocks hoisted from {result.Long("leaves")} leaves; leaves {Output.Bytes(result.Long("leafBytesBefore"))} → {Output.Bytes(result.Long("leafBytesAfter"))}");
+        Option<bool> dryRun = LeafCommands.DryRun();
+        return ApiCommand.Create("reconcile", "Hoist blocks most leaves share into a new edition and shrink every leaf", [parent, percent, allowEmpty, dryRun],
+            (r, api, json) => r.GetValue(dryRun)
+                ? api.Post("/reconcile", new Api.HoistRequest(r.GetValue(parent)!, r.GetValue(percent), r.GetValue(allowEmpty), DryRun: true))
+                : api.RunTask("/reconcile", new Api.HoistRequest(r.GetValue(parent)!, r.GetValue(percent), r.GetValue(allowEmpty)), "reconciling", json),
+            result => result.TryGetProperty("dryRun", out _) ? Output.DryRun(result) : $"published {result.GetProperty("branch").Str("name")}: {result.Long("hoistedBlocks")} blocks hoisted from {result.Long("leaves")} leaves; leaves {Output.Bytes(result.Long("leafBytesBefore"))} → {Output.Bytes(result.Long("leafBytesAfter"))}");
     }
 }

@@ -83,9 +83,12 @@ internal static class LayerCommands
     {
         Argument<string> layer = ApiCommand.Layer();
         Option<string?> newBase = new("--new-base") { Description = "For a leaf: name of the root its parent's view is copied into (default LEAF.base)", HelpName = "NAME" };
-        return ApiCommand.Create("flatten", "Copy ancestor blocks so the layer stands alone", [layer, newBase],
-            (r, api, json) => api.RunTask($"/layers/{ApiCommand.Escape(r.GetValue(layer)!)}/flatten", new Api.FlattenRequest(r.GetValue(newBase)), "flattening", json),
-            f => $"{f.GetProperty("layer").Str("name")} stands alone: {Output.Bytes(f.Long("copiedBytes"))} copied"
+        Option<bool> dryRun = LeafCommands.DryRun();
+        return ApiCommand.Create("flatten", "Copy ancestor blocks so the layer stands alone", [layer, newBase, dryRun],
+            (r, api, json) => r.GetValue(dryRun)
+                ? api.Post($"/layers/{ApiCommand.Escape(r.GetValue(layer)!)}/flatten", new Api.FlattenRequest(r.GetValue(newBase), DryRun: true))
+                : api.RunTask($"/layers/{ApiCommand.Escape(r.GetValue(layer)!)}/flatten", new Api.FlattenRequest(r.GetValue(newBase)), "flattening", json),
+            f => f.TryGetProperty("dryRun", out _) ? Output.DryRun(f) : $"{f.GetProperty("layer").Str("name")} stands alone: {Output.Bytes(f.Long("copiedBytes"))} copied"
                 + (f.GetProperty("newBase").ValueKind == JsonValueKind.Null ? "" : $" into {f.GetProperty("newBase").Str("name")}"));
     }
 

@@ -29,9 +29,10 @@ internal static class LeafCommands
         Argument<string> leaf = ApiCommand.Layer("The leaf to seal");
         Option<string> into = new("--into") { Description = "Lineage of the new edition (e.g. web gives web@N); an existing one only if the leaf sits on its latest edition", Required = true, HelpName = "LINEAGE" };
         Option<bool> allowEmpty = AllowEmpty("a leaf that wrote nothing");
-        return ApiCommand.Create("freeze", "Seal a leaf's writes into a new edition; the leaf (and its node) goes on over it", [leaf, into, allowEmpty],
-            (r, api, _) => api.Post($"/leaves/{ApiCommand.Escape(r.GetValue(leaf)!)}/freeze", new Api.FreezeRequest(r.GetValue(into)!, r.GetValue(allowEmpty))),
-            edition => $"froze {edition.Str("name")} (over {edition.Str("parent")})");
+        Option<bool> dryRun = DryRun();
+        return ApiCommand.Create("freeze", "Seal a leaf's writes into a new edition; the leaf (and its node) goes on over it", [leaf, into, allowEmpty, dryRun],
+            (r, api, _) => api.Post($"/leaves/{ApiCommand.Escape(r.GetValue(leaf)!)}/freeze", new Api.FreezeRequest(r.GetValue(into)!, r.GetValue(allowEmpty), r.GetValue(dryRun))),
+            edition => edition.TryGetProperty("dryRun", out _) ? Output.DryRun(edition) : $"froze {edition.Str("name")} (over {edition.Str("parent")})");
     }
 
     internal static Command Refresh(string noun = "leaf")
@@ -54,9 +55,10 @@ internal static class LeafCommands
     {
         Argument<string> leaf = ApiCommand.Layer("The leaf to fold");
         Option<bool> allowEmpty = AllowEmpty("a leaf that wrote nothing");
-        return ApiCommand.Create("reconcile", "Fold a leaf into a new edition of its parent's lineage (it must sit on the latest)", [leaf, allowEmpty],
-            (r, api, _) => api.Post($"/leaves/{ApiCommand.Escape(r.GetValue(leaf)!)}/reconcile", new Api.ReconcileRequest(r.GetValue(allowEmpty))),
-            edition => $"published {edition.Str("name")} from the leaf's writes");
+        Option<bool> dryRun = DryRun();
+        return ApiCommand.Create("reconcile", "Fold a leaf into a new edition of its parent's lineage (it must sit on the latest)", [leaf, allowEmpty, dryRun],
+            (r, api, _) => api.Post($"/leaves/{ApiCommand.Escape(r.GetValue(leaf)!)}/reconcile", new Api.ReconcileRequest(r.GetValue(allowEmpty), r.GetValue(dryRun))),
+            edition => edition.TryGetProperty("dryRun", out _) ? Output.DryRun(edition) : $"published {edition.Str("name")} from the leaf's writes");
     }
 
     private static Command Reset()

@@ -34,6 +34,17 @@ internal static class Output
             }).ConfigureAwait(false);
     }
 
+    /// <summary>A dry run's report in a line: what would be published over what, how much, which leaves would move.</summary>
+    public static string DryRun(JsonElement report)
+    {
+        string what = report.GetProperty("publishes").ValueKind == JsonValueKind.String
+            ? $"{report.GetProperty("operation").GetString()} of {report.GetProperty("layer").GetString()} would make {report.GetProperty("publishes").GetString()}"
+              + (report.GetProperty("over").ValueKind == JsonValueKind.String ? $" over {report.GetProperty("over").GetString()}" : "")
+            : $"{report.GetProperty("operation").GetString()} of {report.GetProperty("layer").GetString()} would";
+        string moves = report.GetProperty("moves").GetArrayLength() is int n and > 0 ? $"; {n} leaf/leaves would move" : "";
+        return $"{what} writing {Bytes(report.GetProperty("bytes").GetInt64())} ({report.GetProperty("blocks").GetInt64()} blocks){moves} — dry run, nothing changed";
+    }
+
     public static void Error(string message) => Console.Error.WriteLine($"ubd: error: {message}");
 
     public static string Bytes(long bytes) => bytes switch

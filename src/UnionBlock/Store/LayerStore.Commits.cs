@@ -74,6 +74,9 @@ public sealed partial class LayerStore
     /// of its index; <see cref="SwapLeaves"/> makes the rewrite current.</summary>
     public static LeafRewrite BeginLeafRewrite(DeviceLease lease) => lease.Device.Leaf!.BeginRewrite(keepLiveBlocks: false);
 
+    /// <summary>The index and data of the leaf a lease holds open, read-only.</summary>
+    public static LeafContents ContentsOf(DeviceLease lease) => new(lease.Device.Leaf!);
+
     /// <summary>Runs <paramref name="action"/> on the device of a layer, by record.</summary>
     public T Read<T>(LayerRecord layer, Func<UnionDevice, T> action) => WithDevice(layer, action);
 }
