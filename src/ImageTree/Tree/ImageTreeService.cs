@@ -26,6 +26,8 @@ public sealed partial class ImageTreeService : IDisposable
     private readonly BranchOperations _branches;
     private readonly LayerDeletion _deletion;
     private readonly RecordUpdates _records;
+    private readonly TreeSend _send;
+    private readonly TreeReceive _receive;
 
     private ImageTreeService(IKeyValueStore metadata, LayerStore layers)
     {
@@ -40,6 +42,8 @@ public sealed partial class ImageTreeService : IDisposable
         _branches = new BranchOperations(layers);
         _deletion = new LayerDeletion(layers);
         _records = new RecordUpdates(layers);
+        _send = new TreeSend(layers);
+        _receive = new TreeReceive(layers);
         Layers.QuotaEvent += OnQuotaEvent;
         LoadAttachments();
         LoadFences();

@@ -44,6 +44,9 @@ public static class ApiEndpoints
         layers.MapPost("/{name}/export", (ImageTreeService tree, TaskRunner tasks, string name, ExportRequest request) =>
             Accepted(tasks.Start("export", name, tree.Resolve(name).Size, (p, c) => new { bytesWritten = tree.Export(name, request.Path, request.Format, p, c), path = request.Path })))
             .WithSummary("Write the layer's flat disk (raw sparse or qcow2) to a file on the server (a task)");
+        layers.MapPost("/{name}/send", (ImageTreeService tree, TaskRunner tasks, string name, SendRequest request) =>
+            Accepted(tasks.Start("send", name, tree.SendProgressTotal(name, request.Since), (p, c) => tree.Send(name, request.Since, request.Output, p, c))))
+            .WithSummary("Write the edition as a stream file on the server, whole or the changes since an older edition (a task)");
     }
 
     private static void MapLeaves(RouteGroupBuilder leaves)
@@ -78,6 +81,9 @@ public static class ApiEndpoints
             long size = ImageTree.Operations.TreeImport.ProgressTotal(request.Path);
             return Accepted(tasks.Start("import", request.Lineage, size, (p, c) => tree.Import(request.Lineage, request.Path, request.Format, request.DeltaOver, p, c, request.AllowEmpty)));
         }).WithTags("editions").WithSummary("Import an image file on the server as the next edition (a task)");
+        api.MapPost("/images/receive", (ImageTreeService tree, TaskRunner tasks, ReceiveRequest request) =>
+            Accepted(tasks.Start("receive", request.Lineage ?? "", ImageTreeService.ReceiveProgressTotal(request.Path), (p, c) => tree.Receive(request.Path, request.Lineage, request.Over, p, c))))
+            .WithTags("editions").WithSummary("Publish the edition a stream file on the server carries (a task; a damaged stream publishes nothing)");
         api.MapPost("/branches", (ImageTreeService tree, BranchRequest request) => Created(tree.Describe(tree.CreateBranch(request.Lineage, request.Parent))))
             .WithTags("editions").WithSummary("Create a service group's branch over a frozen layer");
     }

@@ -38,6 +38,12 @@ public sealed record FlattenRequest(string? NewBase = null, bool DryRun = false)
 /// <summary>Write a layer's disk to a file on the server.</summary>
 public sealed record ExportRequest(string Path, ImageFormat Format = ImageFormat.Auto);
 
+/// <summary>Write the layer as a stream file at <see cref="Output"/>, whole or with the changes since <see cref="Since"/>.</summary>
+public sealed record SendRequest(string Output, string? Since = null);
+
+/// <summary>Publish the edition in the stream file at <see cref="Path"/> into <see cref="Lineage"/> (default: the sender's), over <see cref="Over"/> for an incremental stream.</summary>
+public sealed record ReceiveRequest(string Path, string? Lineage = null, string? Over = null);
+
 /// <summary>Hoist blocks at least <see cref="Percent"/>% of <see cref="Parent"/>'s leaves share into a new edition.</summary>
 public sealed record HoistRequest(string Parent, int Percent = 50, bool AllowEmpty = false, bool DryRun = false);
 

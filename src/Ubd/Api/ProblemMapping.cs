@@ -29,6 +29,7 @@ public static class ProblemMapping
             DeployDirector.DirectorError.Unavailable => "unavailable",
             _ => "conflict",
         }, director.Message),
+        ImageTree.Streams.DamagedStreamException damaged => (StatusCodes.Status422UnprocessableEntity, "stream damaged", damaged.Message),
         CorruptLayerException corrupt => (StatusCodes.Status500InternalServerError, "layer damaged", corrupt.Message),
         JsonException or BadHttpRequestException => (StatusCodes.Status400BadRequest, "bad request body", $"the request body is not valid: {exception.Message}"),
         InvalidDataException invalid => (StatusCodes.Status400BadRequest, "invalid input", invalid.Message),
@@ -47,6 +48,7 @@ public static class ProblemMapping
         StoreErrorKind.OutOfLine => "out of line",
         StoreErrorKind.Empty => "nothing to publish",
         StoreErrorKind.OverQuota => "over quota",
+        StoreErrorKind.Mismatch => "base differs",
         _ => "refused",
     };
 

@@ -12,6 +12,7 @@ internal sealed class ApiException(int status, string title, string detail) : Ex
     {
         404 => ExitCodes.NotFound,
         400 when Title is "usage" or "invalid argument" or "bad request body" => ExitCodes.Usage,
+        422 when Title == "stream damaged" => ExitCodes.Corrupt,
         422 => ExitCodes.Invalid,
         409 when Title == "in use" => ExitCodes.InUse,
         500 when Title == "layer damaged" => ExitCodes.Corrupt,

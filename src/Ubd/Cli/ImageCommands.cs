@@ -11,7 +11,7 @@ internal static class ImageCommands
     {
         var image = new Command("image", "Import editions, list the tree, diff, reconcile")
         {
-            Import(), List(), Editions(), Diff(), Reconcile(), PatchCommand.Build(),
+            Import(), List(), Editions(), Diff(), Reconcile(), StreamCommands.Send(), StreamCommands.Receive(), PatchCommand.Build(),
         };
         return image;
     }

@@ -16,6 +16,8 @@ public enum StoreErrorKind
     Empty,
     /// <summary>The operation would take a leaf past its hard quota.</summary>
     OverQuota,
+    /// <summary>A layer is not the one the operation was made for (a stream's base that shows another disk).</summary>
+    Mismatch,
 }
 
 /// <summary>A store operation was refused; the message says what to do instead. Nothing was changed.</summary>
