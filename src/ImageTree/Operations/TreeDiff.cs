@@ -66,12 +66,7 @@ public sealed class TreeDiff(LayerStore layers)
             }
             return all;
         }
-        var blocks = new SortedSet<long>();
-        foreach (LayerRecord layer in up.TakeWhile(l => !common.Contains(l.Id)).Concat(down.TakeWhile(l => !common.Contains(l.Id))))
-        {
-            blocks.UnionWith(layers.OwnBlocksOf(layer).Blocks);
-        }
-        return [.. blocks];
+        return DataExtents.HeldBy(layers, up.TakeWhile(l => !common.Contains(l.Id)).Concat(down.TakeWhile(l => !common.Contains(l.Id))));
     }
 
     private static void AddChanged(List<ChangedExtent> extents, long offset, int length)

@@ -51,33 +51,15 @@ public sealed class TreeExport(LayerStore layers)
         {
             using var file = File.OpenHandle(output, FileMode.Create, FileAccess.Write);
             RandomAccess.SetLength(file, device.Size);
-            var extents = new List<Extent>();
-            for (long window = 0; window < device.Size; window += 64L * ExportChunk)
+            DataExtents.ForEachChunk(device, 0, device.Size, buffer, cancellationToken, (offset, length) =>
             {
-                extents.Clear();
-                long length = Math.Min(64L * ExportChunk, device.Size - window);
-                LayerChecks.Check(device.GetExtents(window, length, extents));
-                foreach (Extent extent in extents)
+                RandomAccess.Write(file, buffer.AsSpan(0, length), offset);
+                written += length;
+                for (long block = offset >> Blocks.Shift; allocated is not null && block << Blocks.Shift < offset + length; block++)
                 {
-                    if (extent.IsZero)
-                    {
-                        continue;
-                    }
-                    for (long offset = extent.Offset; offset < extent.End; offset += ExportChunk)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        Span<byte> chunk = buffer.AsSpan(0, (int)Math.Min(ExportChunk, extent.End - offset));
-                        LayerChecks.Check(device.Read(offset, chunk));
-                        RandomAccess.Write(file, chunk, offset);
-                        written += chunk.Length;
-                        for (long block = offset >> Blocks.Shift; allocated is not null && block << Blocks.Shift < offset + chunk.Length; block++)
-                        {
-                            allocated(block);
-                        }
-                    }
+                    allocated(block);
                 }
-                progress?.Report(window + length);
-            }
+            }, progress is null ? null : progress.Report);
             DurableFile.DataSync(file);
         }
         finally

@@ -91,19 +91,18 @@ public sealed class TreeReceive(LayerStore layers)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 ReadOnlySpan<byte> blocks = record.Data.Span;
+                long offset = record.FirstBlock << Blocks.Shift;
+                RandomAccess.Write(image, blocks[..(int)Math.Min(blocks.Length, layer.Size - offset)], offset); // one write per record; a sender never puts an all-zero block in one
                 for (int i = 0; i < record.BlockCount; i++)
                 {
                     long block = record.FirstBlock + i;
                     ReadOnlySpan<byte> contents = blocks.Slice(i * Blocks.Size, Blocks.Size);
                     digest.Add(block, contents);
-                    if (!contents.ContainsAnyExcept((byte)0))
+                    if (contents.ContainsAnyExcept((byte)0))
                     {
-                        continue;
+                        root.MarkAllocated(block);
+                        data++;
                     }
-                    long offset = block << Blocks.Shift;
-                    RandomAccess.Write(image, contents[..(int)Math.Min(Blocks.Size, layer.Size - offset)], offset);
-                    root.MarkAllocated(block);
-                    data++;
                 }
                 progress?.Report(record.EndBlock << Blocks.Shift);
             }

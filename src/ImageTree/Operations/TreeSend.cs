@@ -99,11 +99,6 @@ public sealed class TreeSend(LayerStore layers)
                 $"'{since.Name}' is not an ancestor of '{edition.Name}': an incremental stream carries what changed since an edition below it (see 'ubd image editions')");
         }
         layers.RequireFrozen(since.Name, "the base of an incremental stream");
-        var blocks = new SortedSet<long>();
-        foreach (LayerRecord layer in chain.Take(at))
-        {
-            blocks.UnionWith(layers.OwnBlocksOf(layer).Blocks);
-        }
-        return [.. blocks];
+        return DataExtents.HeldBy(layers, chain.Take(at));
     }
 }

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using UnionBlock;
 using ImageTree.Operations;
-using UnionBlock.Abstractions;
 using UnionBlock.Union;
 
 namespace ImageTree.Streams;
@@ -15,7 +14,6 @@ namespace ImageTree.Streams;
 /// </summary>
 internal sealed class DiskDigest : IDisposable
 {
-    private const int WindowBytes = 64 << 20;
     private const int ReadBytes = StreamFormat.MaxRecordBlocks * Blocks.Size;
 
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -54,37 +52,14 @@ internal sealed class DiskDigest : IDisposable
     /// <summary>Calls <paramref name="visit"/> for every block in [first, end) of the device that lies
     /// in a data extent (whole, zero-padded blocks; the span is reused after it returns);
     /// <paramref name="passed"/> hears the bytes of the disk passed so far.</summary>
-    public static void ForEachBlock(UnionDevice device, long first, long end, byte[] buffer, CancellationToken cancellationToken, BlockVisitor visit, Action<long>? passed = null)
-    {
-        var extents = new List<Extent>();
-        long size = device.Size;
-        for (long window = first << Blocks.Shift; window < Math.Min(size, end << Blocks.Shift); window += WindowBytes)
+    public static void ForEachBlock(UnionDevice device, long first, long end, byte[] buffer, CancellationToken cancellationToken, BlockVisitor visit, Action<long>? passed = null) =>
+        DataExtents.ForEachChunk(device, first << Blocks.Shift, end << Blocks.Shift, buffer, cancellationToken, (offset, length) =>
         {
-            long length = Math.Min(WindowBytes, Math.Min(size, end << Blocks.Shift) - window);
-            extents.Clear();
-            LayerChecks.Check(device.GetExtents(window, length, extents));
-            foreach (Extent extent in extents)
+            for (int at = 0; at < length; at += Blocks.Size)
             {
-                if (extent.IsZero)
-                {
-                    continue;
-                }
-                for (long offset = extent.Offset & ~Blocks.Mask; offset < extent.End; offset += ReadBytes)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int bytes = (int)Math.Min(ReadBytes, extent.End - offset);
-                    int whole = (int)((bytes + Blocks.Mask) & ~Blocks.Mask);
-                    buffer.AsSpan(0, whole).Clear();
-                    LayerChecks.Check(device.Read(offset, buffer.AsSpan(0, (int)Math.Min(whole, size - offset))));
-                    for (int at = 0; at < whole; at += Blocks.Size)
-                    {
-                        visit((offset + at) >> Blocks.Shift, buffer.AsSpan(at, Blocks.Size));
-                    }
-                }
+                visit((offset + at) >> Blocks.Shift, buffer.AsSpan(at, Blocks.Size));
             }
-            passed?.Invoke(window + length);
-        }
-    }
+        }, passed);
 
     public delegate void BlockVisitor(long block, ReadOnlySpan<byte> contents);
 

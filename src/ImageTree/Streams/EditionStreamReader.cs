@@ -183,19 +183,11 @@ internal sealed class EditionStreamReader
         return header;
     }
 
+    /// <summary>False when the stream ends before the first byte and <paramref name="allowEnd"/>; a stream that ends part way is damaged.</summary>
     private bool ReadExactly(Span<byte> destination, bool allowEnd)
     {
-        int total = 0;
-        while (total < destination.Length)
-        {
-            int read = _input.Read(destination[total..]);
-            if (read <= 0)
-            {
-                return allowEnd && total == 0 ? false : throw Damaged("the stream ends inside a record (a truncated copy?)");
-            }
-            total += read;
-        }
-        return true;
+        int read = _input.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        return read == destination.Length || (allowEnd && read == 0 ? false : throw Damaged("the stream ends inside a record (a truncated copy?)"));
     }
 
     private DamagedStreamException Damaged(string reason) => new(_path, reason);
